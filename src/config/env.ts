@@ -1,0 +1,136 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/**
+ * Every environment variable the service reads. `process.env` is read here and nowhere else:
+ * the rest of the code receives the typed `Config` built by `loadConfig`.
+ */
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')])
+const Int = (min: number, max: number, defaultValue?: number) =>
+  Type.Integer({ minimum: min, maximum: max, ...(defaultValue === undefined ? {} : { default: defaultValue }) })
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  PORT: Int(0, 65535, 8000),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_POOL_MAX: Int(1, 200, 10),
+  MIGRATE_ON_START: Bool,
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  SECRET_KEY: Type.Optional(Type.String()),
+  JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('EdDSA')], { default: 'HS256' }),
+  JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_PREVIOUS_SECRET_KEYS: Type.String({ default: '' }),
+  JWT_EXTRA_PUBLIC_KEYS: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_ISSUER: Type.String({ minLength: 1, default: 'stock-tracker' }),
+  JWT_AUDIENCE: Type.String({ minLength: 1, default: 'stock-tracker-api' }),
+  REFRESH_REUSE_GRACE_S: Int(0, 60, 0),
+  ENCRYPTION_MASTER_KEY: Type.Optional(Type.String()),
+  PASSWORD_HASH_MEMORY_KIB: Int(1024, 1_048_576, 19_456),
+  PASSWORD_HASH_ITERATIONS: Int(1, 20, 2),
+  CORS_ORIGINS: Type.String({ default: '*' }),
+  TRUST_PROXY: Bool,
+  BODY_LIMIT_BYTES: Int(1024, 100 * 1024 * 1024, 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: Int(100, 600_000, 10_000)
+})
+
+type Env = Static<typeof EnvSchema>
+
+/** Boolean variables default per variable; listed here so the schema stays plain strings. */
+const BOOL_DEFAULTS = { MIGRATE_ON_START: 'true', TRUST_PROXY: 'false' } as const
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export type ProcessRole = 'all' | 'api' | 'worker'
+
+export interface Config {
+  env: Env['NODE_ENV']
+  production: boolean
+  role: ProcessRole
+  http: { host: string; port: number; bodyLimit: number; corsOrigins: string[] | '*'; trustProxy: boolean }
+  logLevel: Env['LOG_LEVEL']
+  shutdownTimeoutMs: number
+  db: { url?: string; dataDir: string; poolMax: number; migrateOnStart: boolean }
+  redisUrl?: string
+  /** Present after `resolveSecrets`; raw values stay optional here so tests can inject their own. */
+  secrets: { secretKey?: string; encryptionKeys?: string }
+  jwt: {
+    algorithm: Env['JWT_ALGORITHM']
+    privateKeyPem?: string
+    keyId?: string
+    previousSecretKeys: string[]
+    extraPublicKeys?: string
+    issuer: string
+    audience: string
+    refreshReuseGraceSeconds: number
+  }
+  passwordHash: { memoryCost: number; timeCost: number; parallelism: number }
+}
+
+function describeError(error: { path: string; message: string; value: unknown }): string {
+  const name = error.path.replace(/^\//, '')
+  return `${name}: ${error.message}${error.value === undefined ? '' : ` (got ${JSON.stringify(error.value)})`}`
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+}
+
+/**
+ * Parses and validates the environment once. A bad value throws a `ConfigError` whose message is a single
+ * line naming the variable, so start-up can print it without a stack trace.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: ProcessRole = 'all'): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key]
+    if (value !== undefined && value !== '') raw[key] = value
+  }
+  for (const [key, value] of Object.entries(BOOL_DEFAULTS)) raw[key] ??= value
+  const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw))
+  const firstError = Value.Errors(EnvSchema, withDefaults).First()
+  if (firstError) throw new ConfigError(`Invalid configuration: ${describeError(firstError)}`)
+  const env = withDefaults as Env
+  const cors = splitList(env.CORS_ORIGINS)
+  return {
+    env: env.NODE_ENV,
+    production: env.NODE_ENV === 'production',
+    role,
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimit: env.BODY_LIMIT_BYTES,
+      corsOrigins: cors.includes('*') ? '*' : cors,
+      trustProxy: env.TRUST_PROXY === 'true'
+    },
+    logLevel: env.LOG_LEVEL,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    db: {
+      url: env.DATABASE_URL,
+      dataDir: env.DATA_DIR,
+      poolMax: env.DATABASE_POOL_MAX,
+      migrateOnStart: env.MIGRATE_ON_START === 'true'
+    },
+    redisUrl: env.REDIS_URL,
+    secrets: { secretKey: env.SECRET_KEY, encryptionKeys: env.ENCRYPTION_MASTER_KEY },
+    jwt: {
+      algorithm: env.JWT_ALGORITHM,
+      privateKeyPem: env.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n'),
+      keyId: env.JWT_KEY_ID,
+      previousSecretKeys: splitList(env.JWT_PREVIOUS_SECRET_KEYS),
+      extraPublicKeys: env.JWT_EXTRA_PUBLIC_KEYS,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_S
+    },
+    passwordHash: { memoryCost: env.PASSWORD_HASH_MEMORY_KIB, timeCost: env.PASSWORD_HASH_ITERATIONS, parallelism: 1 }
+  }
+}
