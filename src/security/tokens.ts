@@ -17,9 +17,14 @@ import { loadJwtKeys, type JwtKeyRing, type JwtSettings } from './jwt-keys.js'
 
 export type { JwtSettings }
 
-export type Role = 'owner' | 'admin' | 'user' | 'viewer'
+/** Every tenant role, for schemas and checks that need the list at run time. */
+export const ROLES = ['owner', 'admin', 'user', 'viewer'] as const
 
-const ROLES: readonly string[] = ['owner', 'admin', 'user', 'viewer'] satisfies Role[]
+export type Role = (typeof ROLES)[number]
+
+function isRole(value: unknown): value is Role {
+  return (ROLES as readonly unknown[]).includes(value)
+}
 
 export interface AccessTokenClaims {
   sub: string
@@ -61,14 +66,13 @@ function toClaims(payload: JWTPayload): AccessTokenClaims {
     !isNonEmptyString(sub) ||
     !isNonEmptyString(tenantId) ||
     !isNonEmptyString(jti) ||
-    typeof role !== 'string' ||
-    !ROLES.includes(role) ||
+    !isRole(role) ||
     typeof iat !== 'number' ||
     typeof exp !== 'number'
   ) {
     throw new InvalidTokenError()
   }
-  return { sub, tenant_id: tenantId, role: role as Role, jti, iat, exp }
+  return { sub, tenant_id: tenantId, role, jti, iat, exp }
 }
 
 /**

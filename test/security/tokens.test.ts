@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   AccessTokenService,
   InvalidTokenError,
+  ROLES,
   hashRefreshToken,
   newRefreshToken,
   type JwtSettings,
@@ -102,6 +103,11 @@ describe('AccessTokenService', () => {
         exp: claims.iat + 900
       })
       expect(expiresIn).toBe(900)
+    })
+
+    it.each(ROLES)('should carry the role %s', async (role) => {
+      expect(ROLES).toEqual(['owner', 'admin', 'user', 'viewer'])
+      await expect(service.verify((await service.sign({ ...subject, role })).token)).resolves.toMatchObject({ role })
     })
 
     it('should write typ at+jwt, the pinned alg, iss and aud', async () => {
