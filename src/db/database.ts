@@ -25,6 +25,11 @@ export interface Database {
   readonly kind: 'pglite' | 'postgres'
   /** Runs `fn` in one transaction as the RLS-bound `stock_app` role with `app.tenant_id` set to `tenantId`. */
   tenant<T>(tenantId: string, fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T>
+  /**
+   * One read-only statement under the tenant's RLS context in a single round trip, for the per-request hot path.
+   * `$1…$n` may only stand for UUIDs: they are checked and inlined so prologue and statement travel together.
+   */
+  tenantRead<R>(tenantId: string, text: string, uuids: string[]): Promise<R[]>
   /** Runs `fn` in one transaction as `stock_system`, for the few paths that must cross tenants. */
   system<T>(fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T>
   /** The connecting (owner) role outside any transaction: migrations and the job queue's own tables. */
@@ -43,9 +48,17 @@ const MIGRATION_LOCK_ID = 4_242_001
  * The transaction prologue. The tenant id is inlined (after a strict UUID check) so the whole prologue goes to
  * PostgreSQL as one simple-protocol message: one round trip per transaction instead of three.
  */
+function uuidLiteral(value: string): string {
+  if (!UUID.test(value)) throw new TypeError('expected a UUID')
+  return `'${value.toLowerCase()}'`
+}
+
 function tenantPrologue(tenantId: string): string {
-  if (!UUID.test(tenantId)) throw new TypeError('tenant id must be a UUID')
-  return `SET LOCAL ROLE stock_app; SELECT set_config('app.tenant_id', '${tenantId.toLowerCase()}', true)`
+  return `SET LOCAL ROLE stock_app; SELECT set_config('app.tenant_id', ${uuidLiteral(tenantId)}, true)`
+}
+
+function inlineUuids(text: string, uuids: string[]): string {
+  return text.replace(/\$(\d+)/g, (_, n: string) => uuidLiteral(uuids[Number(n) - 1] ?? ''))
 }
 const SYSTEM_PROLOGUE = `SET LOCAL ROLE stock_system; SELECT set_config('app.tenant_id', '', true)`
 
@@ -94,6 +107,13 @@ async function openPostgres(url: string, poolMax: number): Promise<Database> {
   return {
     kind: 'postgres',
     tenant: (tenantId, fn) => run(tenantPrologue(tenantId), fn),
+    async tenantRead<R>(tenantId: string, text: string, uuids: string[]) {
+      // A failed multi-statement query leaves its transaction open, but pool.query then discards that client.
+      const results = (await pool.query(
+        `BEGIN READ ONLY; ${tenantPrologue(tenantId)}; ${inlineUuids(text, uuids)}; COMMIT`
+      )) as unknown as pg.QueryResult[]
+      return (results[3]?.rows ?? []) as R[]
+    },
     system: (fn) => run(SYSTEM_PROLOGUE, fn),
     owner: {
       query: (text, values) => pool.query(text, values) as never,
@@ -148,6 +168,10 @@ async function openPglite(dataDir: string): Promise<Database> {
   return {
     kind: 'pglite',
     tenant: (tenantId, fn) => run(tenantPrologue(tenantId), fn),
+    async tenantRead<R>(tenantId: string, text: string, uuids: string[]) {
+      const results = await pglite.transaction((ptx) => ptx.exec(`${tenantPrologue(tenantId)}; ${inlineUuids(text, uuids)}`))
+      return (results.at(-1)?.rows ?? []) as R[]
+    },
     system: (fn) => run(SYSTEM_PROLOGUE, fn),
     owner: {
       query: (text, values) => pglite.query(text, values) as never,

@@ -13,14 +13,10 @@ import {
   type JWTVerifyOptions,
   type JWTVerifyResult
 } from 'jose'
+import { ROLES, type Role } from '../modules/auth/roles.js'
 import { loadJwtKeys, type JwtKeyRing, type JwtSettings } from './jwt-keys.js'
 
 export type { JwtSettings }
-
-/** Every tenant role, for schemas and checks that need the list at run time. */
-export const ROLES = ['owner', 'admin', 'user', 'viewer'] as const
-
-export type Role = (typeof ROLES)[number]
 
 function isRole(value: unknown): value is Role {
   return (ROLES as readonly unknown[]).includes(value)
@@ -30,6 +26,8 @@ export interface AccessTokenClaims {
   sub: string
   tenant_id: string
   role: Role
+  /** The session (refresh-token family) the token belongs to; ending the session ends the token. */
+  sid: string
   jti: string
   iat: number
   exp: number
@@ -46,7 +44,7 @@ export class InvalidTokenError extends Error {
 
 const ACCESS_TOKEN_TYPE = 'at+jwt'
 const CLOCK_TOLERANCE_SECONDS = 5
-const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'sub', 'jti', 'tenant_id', 'role']
+const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'sub', 'jti', 'tenant_id', 'role', 'sid']
 
 /** Header parameters that point at keys chosen by the token's author; our keys come only from settings. */
 const FOREIGN_KEY_HEADERS = ['jku', 'jwk', 'x5u', 'x5c'] as const
@@ -61,10 +59,11 @@ function isNonEmptyString(value: unknown): value is string {
 }
 
 function toClaims(payload: JWTPayload): AccessTokenClaims {
-  const { sub, tenant_id: tenantId, role, jti, iat, exp } = payload
+  const { sub, tenant_id: tenantId, role, sid, jti, iat, exp } = payload
   if (
     !isNonEmptyString(sub) ||
     !isNonEmptyString(tenantId) ||
+    !isNonEmptyString(sid) ||
     !isNonEmptyString(jti) ||
     !isRole(role) ||
     typeof iat !== 'number' ||
@@ -72,7 +71,7 @@ function toClaims(payload: JWTPayload): AccessTokenClaims {
   ) {
     throw new InvalidTokenError()
   }
-  return { sub, tenant_id: tenantId, role, jti, iat, exp }
+  return { sub, tenant_id: tenantId, role, sid, jti, iat, exp }
 }
 
 /**
@@ -80,7 +79,7 @@ function toClaims(payload: JWTPayload): AccessTokenClaims {
  *
  * @example
  * const tokens = await AccessTokenService.create(settings)
- * const { token } = await tokens.sign({ userId, tenantId, role: 'owner' })
+ * const { token } = await tokens.sign({ userId, tenantId, role: 'owner', sessionId })
  * const claims = await tokens.verify(token) // { sub: userId, tenant_id: tenantId, role: 'owner', … }
  */
 export class AccessTokenService {
@@ -116,7 +115,7 @@ export class AccessTokenService {
   }
 
   /** Issues an access token with a fresh random `jti`, valid for `accessTtlSeconds`. */
-  async sign(subject: { userId: string; tenantId: string; role: Role }): Promise<{
+  async sign(subject: { userId: string; tenantId: string; role: Role; sessionId: string }): Promise<{
     token: string
     jti: string
     expiresIn: number
@@ -126,7 +125,7 @@ export class AccessTokenService {
     const now = Math.floor(Date.now() / 1000)
     const header: JWTHeaderParameters = { alg, typ: ACCESS_TOKEN_TYPE }
     if (this.#keys.kind === 'asymmetric') header.kid = this.#keys.kid
-    const token = await new SignJWT({ tenant_id: subject.tenantId, role: subject.role })
+    const token = await new SignJWT({ tenant_id: subject.tenantId, role: subject.role, sid: subject.sessionId })
       .setProtectedHeader(header)
       .setIssuer(issuer)
       .setAudience(audience)

@@ -4,14 +4,13 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   AccessTokenService,
   InvalidTokenError,
-  ROLES,
   hashRefreshToken,
   newRefreshToken,
-  type JwtSettings,
-  type Role
+  type JwtSettings
 } from '../../src/security/tokens.js'
+import { ROLES, type Role } from '../../src/modules/auth/roles.js'
 
-const subject = { userId: 'user-1', tenantId: 'tenant-1', role: 'admin' as Role }
+const subject = { userId: 'user-1', tenantId: 'tenant-1', role: 'admin' as Role, sessionId: 'session-1' }
 
 function secret(): string {
   return randomBytes(32).toString('base64url')
@@ -57,6 +56,7 @@ function validClaims(settings: JwtSettings): JWTPayload {
     sub: 'user-1',
     tenant_id: 'tenant-1',
     role: 'admin',
+    sid: 'session-1',
     jti: 'b6f0c7c8-1111-4222-8333-944445555666',
     iat: now,
     exp: now + 60
@@ -91,13 +91,14 @@ describe('AccessTokenService', () => {
       service = await AccessTokenService.create(settings)
     })
 
-    it('should sign a token that verifies to the subject, tenant and role', async () => {
+    it('should sign a token that verifies to the subject, tenant, role and session', async () => {
       const { token, jti, expiresIn } = await service.sign(subject)
       const claims = await service.verify(token)
       expect(claims).toEqual({
         sub: 'user-1',
         tenant_id: 'tenant-1',
         role: 'admin',
+        sid: 'session-1',
         jti,
         iat: expect.any(Number),
         exp: claims.iat + 900

@@ -1,5 +1,7 @@
 -- Row-level security for every tenant-scoped table. FORCE makes the policies apply to the table owner too,
--- so only the two roles below can see rows, each through its own policy.
+-- so only the two roles below can see rows, each through its own policy. The system policy tests current_user
+-- rather than relying on TO alone: the connecting role is a member of stock_system (to SET ROLE to it) and would
+-- otherwise inherit its unrestricted view outside any app transaction.
 CREATE OR REPLACE FUNCTION app_enable_tenant_rls(target regclass, tenant_column text DEFAULT 'tenant_id') RETURNS void
 LANGUAGE plpgsql
 AS $$
@@ -11,7 +13,7 @@ BEGIN
     'CREATE POLICY tenant_isolation ON %s FOR ALL TO stock_app USING (%I = app_current_tenant()) WITH CHECK (%I = app_current_tenant())',
     target, tenant_column, tenant_column);
   EXECUTE format('DROP POLICY IF EXISTS system_access ON %s', target);
-  EXECUTE format('CREATE POLICY system_access ON %s FOR ALL TO stock_system USING (true) WITH CHECK (true)', target);
+  EXECUTE format('CREATE POLICY system_access ON %s FOR ALL TO stock_system USING (current_user = ''stock_system'') WITH CHECK (current_user = ''stock_system'')', target);
   EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO stock_app, stock_system', target);
 END
 $$;

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from './config/env.js'
+import authRoutes from './modules/auth/routes.js'
+import healthRoutes from './modules/health/routes.js'
+import tenantRoutes from './modules/tenants/routes.js'
+import userRoutes from './modules/users/routes.js'
+import { User } from './modules/users/schemas.js'
+import authentication from './plugins/app/authentication.js'
+import database from './plugins/app/database.js'
+import problemDetails from './plugins/app/problem-details.js'
+import readiness from './plugins/app/readiness.js'
+import security from './plugins/app/security.js'
+import services from './plugins/app/services.js'
+import { validatorCompiler } from './plugins/app/validation.js'
+import httpHardening from './plugins/external/http-hardening.js'
+import openapi from './plugins/external/swagger.js'
+import { ProblemSchema } from './schemas.js'
+import { name, version } from './version.js'
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+/** Paths of log records that may carry secrets; pino replaces them before anything is written. */
+export const LOG_REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["api-key"]',
+  '*.password',
+  '*.current_password',
+  '*.new_password',
+  '*.api_key',
+  '*.apiKey',
+  '*.client_id',
+  '*.access_token',
+  '*.refresh_token',
+  '*.token',
+  '*.secret',
+  '*.bot_token'
+]
+
+export function serverOptions(config: Config): FastifyServerOptions {
+  return {
+    logger: {
+      level: config.logLevel,
+      redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' }
+    },
+    bodyLimit: config.http.bodyLimit,
+    trustProxy: config.http.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    requestIdHeader: false,
+    requestIdLogLabel: 'request_id',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id']
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
+    },
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 72_000,
+    requestTimeout: 60_000,
+    return503OnClosing: true
+  }
+}
+
+/**
+ * The application as a plugin: infrastructure first, then domain services, then routes. Not encapsulated, so
+ * the process and the tests see its decorators (`db`, `services`) on the instance they build.
+ */
+export const app = fp(async function app(instance: FastifyInstance, opts: { config: Config }) {
+  const { config } = opts
+  instance.setValidatorCompiler(validatorCompiler())
+  // Only JSON bodies are accepted; anything else (text/plain included) is a 415.
+  instance.removeContentTypeParser('text/plain')
+  instance.addSchema(ProblemSchema)
+  instance.addSchema(User)
+  instance.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await instance.register(problemDetails)
+  await instance.register(httpHardening, { config })
+  await instance.register(openapi)
+  await instance.register(database, { config })
+  await instance.register(readiness)
+  await instance.register(security, { config })
+  await instance.register(services, { config })
+
+  instance.get('/', { schema: { hide: true } }, async () => ({ name, version, docs: '/docs', openapi: '/openapi.json' }))
+
+  await instance.register(
+    async (api) => {
+      await api.register(authentication)
+      await api.register(healthRoutes, { prefix: '/health' })
+      await api.register(authRoutes, { prefix: '/auth' })
+      await api.register(userRoutes, { prefix: '/users' })
+      await api.register(tenantRoutes, { prefix: '/tenants' })
+    },
+    { prefix: '/api/v1' }
+  )
+})
+
+/** Builds a ready-to-listen (or inject) instance: what the server process and the tests both use. */
+export async function buildApp(config: Config, options: Partial<FastifyServerOptions> = {}): Promise<FastifyInstance> {
+  const instance = Fastify({ ...serverOptions(config), ...options }).withTypeProvider<TypeBoxTypeProvider>()
+  await instance.register(app, { config })
+  await instance.ready()
+  return instance
+}

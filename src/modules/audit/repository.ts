@@ -1,0 +1,48 @@
+import type { Db } from '../../db/database.js'
+import { auditEvents } from '../../db/schema.js'
+import type { RequestMeta } from '../auth/context.js'
+
+export type AuditAction =
+  | 'tenant.registered'
+  | 'tenant.updated'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'password.changed'
+  | 'session.revoked'
+  | 'session.reuse_detected'
+  | 'credentials.updated'
+  | 'credentials.deleted'
+  | 'credentials.invalid'
+  | 'user.created'
+  | 'user.role_changed'
+  | 'user.removed'
+  | 'plan.changed'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted'
+  | 'webhook.secret_rotated'
+  | 'webhook.disabled'
+  | 'telegram.updated'
+
+export interface AuditEvent {
+  tenantId: string | null
+  actorUserId: string | null
+  action: AuditAction
+  target?: { type: string; id: string }
+  /** Facts about the change; callers never put secrets here (keys appear only as their last four characters). */
+  details?: Record<string, unknown>
+}
+
+/** Writes an audit event inside the caller's transaction, so the record and the change commit together. */
+export async function recordAudit(tx: Db, meta: Partial<RequestMeta>, event: AuditEvent): Promise<void> {
+  await tx.insert(auditEvents).values({
+    tenantId: event.tenantId,
+    actorUserId: event.actorUserId,
+    action: event.action,
+    targetType: event.target?.type ?? null,
+    targetId: event.target?.id ?? null,
+    ip: meta.ip ?? null,
+    requestId: meta.requestId ?? null,
+    details: event.details ?? {}
+  })
+}

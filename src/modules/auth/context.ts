@@ -1,0 +1,16 @@
+import type { Role } from './permissions.js'
+
+/** Who is calling and from where; every service method takes this (or `AuthContext`) first. */
+export interface RequestMeta {
+  requestId: string
+  ip: string
+  userAgent: string | null
+}
+
+/** A verified caller: the token was valid and its user and session still exist, with the user's current role. */
+export interface AuthContext extends RequestMeta {
+  userId: string
+  tenantId: string
+  role: Role
+  sessionId: string
+}

@@ -1,0 +1,106 @@
+import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm'
+import type { Database, Db } from '../../db/database.js'
+import { refreshTokens, sessions, users } from '../../db/schema.js'
+import type { Role } from './permissions.js'
+
+/** The user's current role, if the user and the session named in the token both still exist and are live. */
+export async function findPrincipal(db: Database, tenantId: string, userId: string, sessionId: string): Promise<{ role: Role } | null> {
+  const rows = await db.tenantRead<{ role: Role }>(
+    tenantId,
+    `SELECT u.role FROM users u JOIN sessions s ON s.user_id = u.id
+      WHERE u.tenant_id = $1 AND u.id = $2 AND s.id = $3 AND s.revoked_at IS NULL AND s.expires_at > now()`,
+    [tenantId, userId, sessionId]
+  )
+  return rows[0] ?? null
+}
+
+export interface NewSession {
+  tenantId: string
+  userId: string
+  userAgent: string | null
+  ip: string
+  expiresAt: Date
+}
+
+export async function insertSession(tx: Db, session: NewSession): Promise<string> {
+  const [row] = await tx.insert(sessions).values(session).returning({ id: sessions.id })
+  return row!.id
+}
+
+export async function insertRefreshToken(
+  tx: Db,
+  token: { tenantId: string; sessionId: string; tokenHash: string; expiresAt: Date }
+): Promise<void> {
+  await tx.insert(refreshTokens).values(token)
+}
+
+/** The refresh token with its session and user, locked so that concurrent refreshes of one token queue up. */
+export async function lockRefreshToken(tx: Db, tokenHash: string) {
+  const [row] = await tx
+    .select({
+      id: refreshTokens.id,
+      tenantId: refreshTokens.tenantId,
+      sessionId: refreshTokens.sessionId,
+      expiresAt: refreshTokens.expiresAt,
+      rotatedAt: refreshTokens.rotatedAt,
+      childTokenEncrypted: refreshTokens.childTokenEncrypted,
+      sessionRevokedAt: sessions.revokedAt,
+      sessionExpiresAt: sessions.expiresAt,
+      userId: users.id,
+      role: users.role
+    })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(eq(refreshTokens.tokenHash, tokenHash))
+    .for('update', { of: refreshTokens })
+  return row ? { ...row, role: row.role as Role } : null
+}
+
+export async function markRotated(tx: Db, tenantId: string, id: string, childTokenEncrypted: string | null): Promise<void> {
+  await tx
+    .update(refreshTokens)
+    .set({ rotatedAt: sql`now()`, childTokenEncrypted })
+    .where(and(eq(refreshTokens.tenantId, tenantId), eq(refreshTokens.id, id)))
+}
+
+export async function touchSession(tx: Db, tenantId: string, id: string, meta: { ip: string; userAgent: string | null }): Promise<void> {
+  await tx
+    .update(sessions)
+    .set({ lastUsedAt: sql`now()`, ip: meta.ip, userAgent: meta.userAgent })
+    .where(and(eq(sessions.tenantId, tenantId), eq(sessions.id, id)))
+}
+
+export type SessionScope = { kind: 'all' } | { kind: 'only'; sessionId: string } | { kind: 'except'; sessionId: string }
+
+/** Ends live sessions of a user; their refresh tokens and access tokens stop working at once. Returns how many. */
+export async function revokeSessions(tx: Db, tenantId: string, userId: string, scope: SessionScope, reason: string): Promise<number> {
+  const rows = await tx
+    .update(sessions)
+    .set({ revokedAt: sql`now()`, revokeReason: reason })
+    .where(
+      and(
+        eq(sessions.tenantId, tenantId),
+        eq(sessions.userId, userId),
+        isNull(sessions.revokedAt),
+        scope.kind === 'only' ? eq(sessions.id, scope.sessionId) : scope.kind === 'except' ? ne(sessions.id, scope.sessionId) : undefined
+      )
+    )
+    .returning({ id: sessions.id })
+  return rows.length
+}
+
+export async function listLiveSessions(tx: Db, tenantId: string, userId: string) {
+  return tx
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastUsedAt: sessions.lastUsedAt,
+      userAgent: sessions.userAgent,
+      ip: sessions.ip,
+      expiresAt: sessions.expiresAt
+    })
+    .from(sessions)
+    .where(and(eq(sessions.tenantId, tenantId), eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)))
+    .orderBy(sql`${sessions.lastUsedAt} desc`)
+}

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { sendProblem } from '../../plugins/app/problem-details.js'
+import { problems } from '../../schemas.js'
+import { version } from '../../version.js'
+
+const tags = ['health']
+
+const Check = Type.Union([Type.Literal('ok'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('not_configured')])
+
+const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const started = Date.now()
+
+  app.get(
+    '/',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: 'Liveness',
+        response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String(), uptime_s: Type.Number() }) }
+      }
+    },
+    async () => ({ status: 'ok' as const, version, uptime_s: Math.round((Date.now() - started) / 100) / 10 })
+  )
+
+  app.get(
+    '/ready',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: 'Readiness: the database (and Redis, when configured) answer',
+        response: {
+          200: Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]), checks: Type.Record(Type.String(), Check) }),
+          ...problems(503)
+        }
+      }
+    },
+    async (request, reply) => {
+      const checks = await app.readiness.check()
+      const down = Object.entries(checks).filter(([, state]) => state === 'down').map(([name]) => name)
+      if (down.length > 0) return sendProblem(request, reply, 503, `Not ready: ${down.join(', ')} down`, { checks })
+      const degraded = Object.values(checks).includes('degraded')
+      return { status: degraded ? ('degraded' as const) : ('ok' as const), checks }
+    }
+  )
+}
+
+export default healthRoutes

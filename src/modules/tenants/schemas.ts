@@ -1,0 +1,53 @@
+import { Type } from '@sinclair/typebox'
+import { MarketplaceType, Timestamp } from '../../schemas.js'
+import { PLAN_NAMES } from './plans.js'
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()])
+const Limit = Type.Union([Type.Integer(), Type.Null()], { description: 'null = unlimited' })
+
+export const CredentialMetadata = Type.Object({
+  marketplace_type: MarketplaceType,
+  configured_at: Timestamp,
+  api_key_last4: Type.String({ description: 'Last four characters of the API key; the key itself is never returned' }),
+  status: Type.Union([Type.Literal('valid'), Type.Literal('unverified'), Type.Literal('invalid')]),
+  status_detail: Nullable(Type.String()),
+  verified_at: Nullable(Timestamp)
+})
+
+export const Tenant = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  marketplace_type: MarketplaceType,
+  created_at: Timestamp,
+  subscription: Type.Object({
+    plan: Type.Union(PLAN_NAMES.map((p) => Type.Literal(p))),
+    status: Type.String(),
+    limits: Type.Object({
+      products: Limit,
+      users: Limit,
+      sync_interval_minutes: Type.Integer(),
+      manual_syncs_per_day: Limit,
+      api_requests_per_minute: Type.Integer()
+    })
+  }),
+  credentials: Type.Array(CredentialMetadata)
+})
+
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
+
+/** `company_name` is the sign-up field's name; accepted here too so clients can use one word for one thing. */
+export const UpdateTenantBody = Type.Union(
+  [Type.Object({ name: Name }, { additionalProperties: false }), Type.Object({ company_name: Name }, { additionalProperties: false })],
+  { description: 'Either `name` or its alias `company_name`' }
+)
+
+export const CredentialsBody = Type.Object(
+  {
+    marketplace_type: MarketplaceType,
+    api_key: Type.String({ minLength: 8, maxLength: 4096, pattern: '^\\S+$' }),
+    client_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^\\S+$', description: 'Required for ozon' }))
+  },
+  { additionalProperties: false }
+)
+
+export const MarketplaceParams = Type.Object({ marketplace_type: MarketplaceType })

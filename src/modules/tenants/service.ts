@@ -1,0 +1,116 @@
+import type { Database } from '../../db/database.js'
+import { invalid, notFound } from '../../errors.js'
+import type { MultiFernet } from '../../security/fernet.js'
+import { recordAudit } from '../audit/repository.js'
+import type { AuthContext } from '../auth/context.js'
+import type { Static } from '@sinclair/typebox'
+import { planLimits, type Plan } from './plans.js'
+import type { CredentialMetadata } from './schemas.js'
+import * as repo from './repository.js'
+
+export type MarketplaceType = 'wildberries' | 'ozon'
+
+export interface CredentialsInput {
+  marketplace_type: MarketplaceType
+  api_key: string
+  client_id?: string
+}
+
+interface OverviewRow {
+  id: string
+  name: string
+  marketplace_type: MarketplaceType
+  created_at: Date
+  plan: Plan
+  subscription_status: string
+  credentials: Array<Static<typeof CredentialMetadata>>
+}
+
+/** The whole `GET /tenants/me` answer in one statement: it is the most frequent authenticated read. */
+const OVERVIEW_SQL = `
+SELECT t.id, t.name, t.marketplace_type, t.created_at, s.plan, s.status AS subscription_status,
+       COALESCE((SELECT json_agg(json_build_object(
+                   'marketplace_type', c.marketplace_type, 'configured_at', c.configured_at,
+                   'api_key_last4', c.api_key_last4, 'status', c.status, 'status_detail', c.status_detail,
+                   'verified_at', c.verified_at) ORDER BY c.marketplace_type)
+                 FROM marketplace_credentials c WHERE c.tenant_id = t.id), '[]'::json) AS credentials
+  FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
+ WHERE t.id = $1`
+
+function lastFour(secret: string): string {
+  return secret.slice(-4)
+}
+
+export class TenantsService {
+  constructor(private readonly deps: { db: Database; cipher: MultiFernet }) {}
+
+  async overview(auth: Pick<AuthContext, 'tenantId'>) {
+    const [row] = await this.deps.db.tenantRead<OverviewRow>(auth.tenantId, OVERVIEW_SQL, [auth.tenantId])
+    if (!row) throw notFound('Tenant')
+    const limits = planLimits(row.plan)
+    return {
+      id: row.id,
+      name: row.name,
+      marketplace_type: row.marketplace_type,
+      created_at: new Date(row.created_at).toISOString(),
+      subscription: {
+        plan: row.plan,
+        status: row.subscription_status,
+        limits: {
+          products: limits.products,
+          users: limits.users,
+          sync_interval_minutes: limits.syncIntervalMinutes,
+          manual_syncs_per_day: limits.manualSyncsPerDay,
+          api_requests_per_minute: limits.apiRequestsPerMinute
+        }
+      },
+      credentials: row.credentials
+    }
+  }
+
+  async rename(auth: AuthContext, name: string) {
+    await this.deps.db.tenant(auth.tenantId, async (tx) => {
+      await repo.renameTenant(tx, auth.tenantId, name.trim())
+      await recordAudit(tx, auth, { tenantId: auth.tenantId, actorUserId: auth.userId, action: 'tenant.updated', details: { name: name.trim() } })
+    })
+    return this.overview(auth)
+  }
+
+  async setCredentials(auth: AuthContext, input: CredentialsInput) {
+    if (input.marketplace_type === 'ozon' && !input.client_id) throw invalid('client_id', 'is required for ozon')
+    const { cipher } = this.deps
+    const apiKey = input.api_key.trim()
+    return this.deps.db.tenant(auth.tenantId, async (tx) => {
+      const saved = await repo.upsertCredentials(tx, {
+        tenantId: auth.tenantId,
+        marketplaceType: input.marketplace_type,
+        apiKeyEncrypted: cipher.encrypt(apiKey),
+        clientIdEncrypted: input.client_id ? cipher.encrypt(input.client_id.trim()) : null,
+        apiKeyLast4: lastFour(apiKey),
+        status: 'unverified',
+        statusDetail: null,
+        verifiedAt: null
+      })
+      await recordAudit(tx, auth, {
+        tenantId: auth.tenantId,
+        actorUserId: auth.userId,
+        action: 'credentials.updated',
+        target: { type: 'credentials', id: input.marketplace_type },
+        details: { api_key_last4: saved.apiKeyLast4, status: saved.status }
+      })
+      return saved
+    })
+  }
+
+  async removeCredentials(auth: AuthContext, marketplaceType: MarketplaceType): Promise<void> {
+    await this.deps.db.tenant(auth.tenantId, async (tx) => {
+      if (!(await repo.deleteCredentials(tx, auth.tenantId, marketplaceType))) throw notFound('Credentials')
+      await recordAudit(tx, auth, {
+        tenantId: auth.tenantId,
+        actorUserId: auth.userId,
+        action: 'credentials.deleted',
+        target: { type: 'credentials', id: marketplaceType }
+      })
+    })
+  }
+}

@@ -1,0 +1,61 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { forbidden, unauthenticated } from '../../errors.js'
+import type { AuthContext, RequestMeta } from '../../modules/auth/context.js'
+import { can, type Permission } from '../../modules/auth/permissions.js'
+import { findPrincipal } from '../../modules/auth/repository.js'
+import { InvalidTokenError } from '../../security/tokens.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Opt out of authentication (sign-up, login, health). Everything else under /api/v1 requires a bearer token. */
+    public?: boolean
+    /** Permission from the matrix in modules/auth/permissions.ts that the caller's role must hold. */
+    permission?: Permission
+  }
+  interface FastifyRequest {
+    auth: AuthContext | null
+  }
+}
+
+export function requestMeta(request: FastifyRequest): RequestMeta {
+  const ua = request.headers['user-agent']
+  return { requestId: String(request.id), ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null }
+}
+
+/** The verified caller of a route that is not public; the hook below guarantees it is set. */
+export function authOf(request: FastifyRequest): AuthContext {
+  if (!request.auth) throw unauthenticated()
+  return request.auth
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const header = request.headers.authorization
+  const match = typeof header === 'string' ? /^Bearer[ ]+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header) : null
+  if (!match?.[1]) throw unauthenticated('A bearer access token is required')
+  return match[1]
+}
+
+/**
+ * Authenticates every non-public route of the scope it is registered in, then checks the route's permission.
+ * The token alone is not trusted for the role: the user and session are read on every request, so removing a
+ * user, changing a role or ending a session takes effect on the very next request.
+ */
+async function authentication(app: FastifyInstance) {
+  app.decorateRequest('auth', null)
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config
+    if (config.public) return
+    const token = bearerToken(request)
+    const claims = await app.tokens.verify(token).catch((error: unknown) => {
+      if (error instanceof InvalidTokenError) throw unauthenticated('The access token is invalid or expired')
+      throw error
+    })
+    const principal = await findPrincipal(app.db, claims.tenant_id, claims.sub, claims.sid)
+    if (!principal) throw unauthenticated('The session has ended')
+    request.auth = { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid }
+    if (config.permission && !can(principal.role, config.permission)) throw forbidden()
+  })
+}
+
+export default fp(authentication, { name: 'authentication', dependencies: ['database', 'security'] })

@@ -1,0 +1,30 @@
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../../config/env.js'
+import { AuthService } from '../../modules/auth/service.js'
+import { TenantsService } from '../../modules/tenants/service.js'
+import { UsersService } from '../../modules/users/service.js'
+
+export interface Services {
+  auth: AuthService
+  users: UsersService
+  tenants: TenantsService
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services
+  }
+}
+
+/** Builds every domain service once from the infrastructure decorators; routes only call these. */
+async function services(app: FastifyInstance, opts: { config: Config }) {
+  const { db, hasher, tokens, cipher } = app
+  app.decorate('services', {
+    auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
+    users: new UsersService({ db, hasher }),
+    tenants: new TenantsService({ db, cipher })
+  })
+}
+
+export default fp(services, { name: 'services', dependencies: ['database', 'security'] })

@@ -1,0 +1,38 @@
+import closeWithGrace from 'close-with-grace'
+import { buildApp } from './app.js'
+import { ConfigError, loadConfig, type ProcessRole } from './config/env.js'
+import { resolveSecrets } from './config/secrets.js'
+
+/** The process: configuration, secrets, listening and signals. The application itself lives in app.ts. */
+function roleFromArgs(argv: string[]): ProcessRole {
+  const arg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? 'all'
+  if (arg !== 'all' && arg !== 'api' && arg !== 'worker') throw new ConfigError(`Invalid --role=${arg}: expected all, api or worker`)
+  return arg
+}
+
+async function main(): Promise<void> {
+  const started = Date.now()
+  const baseConfig = loadConfig(process.env, roleFromArgs(process.argv.slice(2)))
+  const warnings: string[] = []
+  const config = await resolveSecrets(baseConfig, (message) => warnings.push(message))
+  const app = await buildApp(config)
+  for (const message of warnings) app.log.warn(message)
+
+  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an unexpected error')
+    else app.log.info({ signal }, 'shutting down: no new requests, finishing in-flight work')
+    await app.close()
+  })
+
+  if (config.role !== 'worker') {
+    await app.listen({ host: config.http.host, port: config.http.port })
+  }
+  app.log.info({ role: config.role, startupMs: Date.now() - started }, 'ready')
+}
+
+main().catch((error: unknown) => {
+  // Configuration mistakes are the operator's to fix: one line, no stack trace.
+  const message = error instanceof ConfigError ? error.message : `Start-up failed: ${error instanceof Error ? error.message : String(error)}`
+  process.stderr.write(`${message}\n`)
+  process.exit(1)
+})

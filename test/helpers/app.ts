@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify'
+import type { LightMyRequestResponse } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { loadConfig, type Config } from '../../src/config/env.js'
+import { generateFernetKey } from '../../src/security/fernet.js'
+import { createTestDatabase } from './database.js'
+
+export const TEST_PASSWORD = 'correct horse battery staple'
+
+/** A config for tests: cheap password hashing (the production parameters are covered by their own test), quiet logs. */
+export function testConfig(env: Record<string, string | undefined> = {}): Config {
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    PASSWORD_HASH_MEMORY_KIB: '1024',
+    PASSWORD_HASH_ITERATIONS: '1',
+    DATA_DIR: 'memory://',
+    ...env
+  })
+  return {
+    ...config,
+    secrets: {
+      secretKey: env.SECRET_KEY ?? 'test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz',
+      encryptionKeys: env.ENCRYPTION_MASTER_KEY ?? generateFernetKey()
+    }
+  }
+}
+
+export interface TestApp {
+  app: FastifyInstance
+  config: Config
+  close(): Promise<void>
+}
+
+/** Builds the whole application on a fresh database of its own. */
+export async function buildTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+  const database = await createTestDatabase()
+  const config = testConfig({ ...env, DATABASE_URL: database.url })
+  const app = await buildApp(config)
+  return {
+    app,
+    config,
+    async close() {
+      await app.close()
+      await database.drop()
+    }
+  }
+}
+
+let counter = 0
+export function uniqueEmail(prefix = 'user'): string {
+  counter += 1
+  return `${prefix}-${process.pid}-${Date.now()}-${counter}@example.com`
+}
+
+export interface Account {
+  email: string
+  password: string
+  accessToken: string
+  refreshToken: string
+  tenantId: string
+  userId: string
+  headers: { authorization: string }
+}
+
+export function bearer(token: string) {
+  return { authorization: `Bearer ${token}` }
+}
+
+/** Signs up a new company through the API and returns its owner's tokens and ids. */
+export async function registerTenant(app: FastifyInstance, overrides: Record<string, unknown> = {}): Promise<Account> {
+  const email = (overrides.email as string | undefined) ?? uniqueEmail('owner')
+  const body = { email, password: TEST_PASSWORD, company_name: 'Acme Trading', marketplace_type: 'wildberries', ...overrides }
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: body })
+  if (res.statusCode !== 201) throw new Error(`register failed: ${res.statusCode} ${res.body}`)
+  return accountFrom(app, email, body.password as string, res)
+}
+
+export async function login(app: FastifyInstance, email: string, password = TEST_PASSWORD): Promise<Account> {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } })
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`)
+  return accountFrom(app, email, password, res)
+}
+
+async function accountFrom(app: FastifyInstance, email: string, password: string, res: LightMyRequestResponse): Promise<Account> {
+  const tokens = res.json<{ access_token: string; refresh_token: string }>()
+  const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: bearer(tokens.access_token) })
+  const user = me.json<{ id: string; tenant_id: string }>()
+  return {
+    email,
+    password,
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    tenantId: user.tenant_id,
+    userId: user.id,
+    headers: bearer(tokens.access_token)
+  }
+}
+
+/** Adds a team member with the given role (created by `by`, normally the owner) and logs them in. */
+export async function addMember(app: FastifyInstance, by: Account, role: string): Promise<Account> {
+  const email = uniqueEmail(role)
+  const res = await app.inject({ method: 'POST', url: '/api/v1/users', headers: by.headers, payload: { email, password: TEST_PASSWORD, role } })
+  if (res.statusCode !== 201) throw new Error(`add member failed: ${res.statusCode} ${res.body}`)
+  return login(app, email)
+}
