@@ -7,7 +7,8 @@ import { Agent } from 'undici'
  * the URL policy, so a second, different DNS answer (DNS rebinding) cannot redirect the connection.
  *
  * @example
- * net.connect({ host: 'hooks.example.com', port: 443, lookup: pinnedLookup([{ address: '93.184.216.34', family: 4 }]) })
+ * const lookup = pinnedLookup([{ address: '93.184.216.34', family: 4 }])
+ * net.connect({ host: 'hooks.example.com', port: 443, lookup })
  */
 export function pinnedLookup(addresses: LookupAddress[]): LookupFunction {
   return (hostname, options, callback) => {

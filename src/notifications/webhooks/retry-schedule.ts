@@ -24,7 +24,9 @@ export function nextAttemptDelay(
   retryAfterSeconds: number | null,
   random: () => number = Math.random
 ): number | null {
-  if (!Number.isInteger(attempt) || attempt < 1) throw new RangeError(`attempt must be a positive integer, got ${attempt}`)
+  if (!Number.isInteger(attempt) || attempt < 1) {
+    throw new RangeError(`attempt must be a positive integer, got ${attempt}`)
+  }
   const scheduled = RETRY_SCHEDULE_SECONDS[attempt - 1]
   if (scheduled === undefined) return null
   const jittered = scheduled * (1 + JITTER * (2 * random() - 1))

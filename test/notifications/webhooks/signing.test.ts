@@ -53,7 +53,8 @@ describe('signWebhook', () => {
   })
 
   it('should send the timestamp as whole unix seconds', () => {
-    const headers = signWebhook({ id: 'msg_1', timestamp: new Date(1_700_000_000_999), body, secrets: [generateWebhookSecret()] })
+    const timestamp = new Date(1_700_000_000_999)
+    const headers = signWebhook({ id: 'msg_1', timestamp, body, secrets: [generateWebhookSecret()] })
 
     expect(headers['webhook-timestamp']).toBe('1700000000')
   })

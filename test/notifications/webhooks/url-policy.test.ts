@@ -23,9 +23,8 @@ async function refusal(url: string, policy: UrlPolicy, lookup = publicHost): Pro
 describe('assertDeliverableUrl', () => {
   describe('scheme and form', () => {
     it('should accept an https URL whose host resolves to public addresses', async () => {
-      await expect(
-        assertDeliverableUrl('https://hooks.example.com/in', httpsOnly, answering('93.184.216.34', '2606:2800:220:1::1'))
-      ).resolves.toBeUndefined()
+      const lookup = answering('93.184.216.34', '2606:2800:220:1::1')
+      await expect(assertDeliverableUrl('https://hooks.example.com/in', httpsOnly, lookup)).resolves.toBeUndefined()
     })
 
     it('should refuse plain http when https is required', async () => {
