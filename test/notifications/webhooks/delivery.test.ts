@@ -3,7 +3,7 @@ import type { LookupAddress } from 'node:dns'
 import type { ServerResponse } from 'node:http'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { deliverWebhook } from '../../../src/notifications/webhooks/delivery.js'
+import { deliverWebhook, type DeliveryInput } from '../../../src/notifications/webhooks/delivery.js'
 import { generateWebhookSecret, signWebhook } from '../../../src/notifications/webhooks/signing.js'
 import type { UrlPolicy } from '../../../src/notifications/webhooks/url-policy.js'
 import { answeringInTurn } from '../helpers/lookup.js'
@@ -29,6 +29,11 @@ async function receive(
   return receiver
 }
 
+/** Delivers the test body with placeholder signature headers; private networks are allowed unless overridden. */
+function deliver(url: string, options: Partial<DeliveryInput> = {}) {
+  return deliverWebhook({ url, headers, body, policy: localTesting, ...options })
+}
+
 function answer(status: number, responseBody = '', responseHeaders: Record<string, string> = {}) {
   return (res: ServerResponse) => res.writeHead(status, responseHeaders).end(responseBody)
 }
@@ -38,7 +43,7 @@ describe('deliverWebhook', () => {
     it('should POST the body with JSON content type, a user agent and the given headers', async () => {
       const receiver = await receive(answer(204))
 
-      await deliverWebhook({ url: `${receiver.url}/hooks/in?x=1`, headers, body, policy: localTesting })
+      await deliver(`${receiver.url}/hooks/in?x=1`)
 
       expect(receiver.requests).toHaveLength(1)
       const [received] = receiver.requests
@@ -55,12 +60,7 @@ describe('deliverWebhook', () => {
     it('should keep our content type and user agent whatever the caller passes', async () => {
       const receiver = await receive(answer(204))
 
-      await deliverWebhook({
-        url: receiver.url,
-        headers: { ...headers, 'Content-Type': 'text/plain', 'User-Agent': 'spoof' },
-        body,
-        policy: localTesting
-      })
+      await deliver(receiver.url, { headers: { ...headers, 'Content-Type': 'text/plain', 'User-Agent': 'spoof' } })
 
       expect(receiver.requests[0]?.headers['content-type']).toBe('application/json')
       expect(receiver.requests[0]?.headers['user-agent']).toMatch(/^StockTracker-Webhooks\//)
@@ -70,11 +70,8 @@ describe('deliverWebhook', () => {
       const receiver = await receive(answer(200))
       const secret = generateWebhookSecret()
 
-      await deliverWebhook({
-        url: receiver.url,
-        headers: signWebhook({ id: 'msg_2', timestamp: new Date(), body, secrets: [secret] }),
-        body,
-        policy: localTesting
+      await deliver(receiver.url, {
+        headers: signWebhook({ id: 'msg_2', timestamp: new Date(), body, secrets: [secret] })
       })
 
       const received = receiver.requests[0]
@@ -88,7 +85,7 @@ describe('deliverWebhook', () => {
     it('should be ok for a 2xx answer', async () => {
       const receiver = await receive(answer(202, 'queued'))
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting })
+      const result = await deliver(receiver.url)
 
       expect(result).toMatchObject({ ok: true, status: 202, responseBody: 'queued', error: null, gone: false })
       expect(result.durationMs).toBeGreaterThanOrEqual(0)
@@ -97,7 +94,7 @@ describe('deliverWebhook', () => {
     it('should fail on a 500 answer and keep its body', async () => {
       const receiver = await receive(answer(500, 'boom'))
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting })
+      const result = await deliver(receiver.url)
 
       expect(result).toMatchObject({ ok: false, status: 500, responseBody: 'boom', error: 'HTTP 500', gone: false })
     })
@@ -105,7 +102,7 @@ describe('deliverWebhook', () => {
     it('should report gone on a 410 answer', async () => {
       const receiver = await receive(answer(410))
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting })
+      const result = await deliver(receiver.url)
 
       expect(result).toMatchObject({ ok: false, status: 410, gone: true })
     })
@@ -115,7 +112,7 @@ describe('deliverWebhook', () => {
         req.url === '/moved' ? res.writeHead(200).end() : res.writeHead(302, { location: '/moved' }).end()
       )
 
-      const result = await deliverWebhook({ url: `${receiver.url}/in`, headers, body, policy: localTesting })
+      const result = await deliver(`${receiver.url}/in`)
 
       expect(result).toMatchObject({ ok: false, status: 302, error: 'HTTP 302: redirects are not followed' })
       expect(receiver.requests.map((request) => request.url)).toEqual(['/in'])
@@ -124,7 +121,7 @@ describe('deliverWebhook', () => {
     it('should read Retry-After given in seconds', async () => {
       const receiver = await receive(answer(429, '', { 'retry-after': '120' }))
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting })
+      const result = await deliver(receiver.url)
 
       expect(result).toMatchObject({ ok: false, status: 429, retryAfterSeconds: 120 })
     })
@@ -133,7 +130,7 @@ describe('deliverWebhook', () => {
       const inTenMinutes = new Date(Date.now() + 600_000).toUTCString()
       const receiver = await receive(answer(503, '', { 'retry-after': inTenMinutes }))
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting })
+      const result = await deliver(receiver.url)
 
       expect(result.retryAfterSeconds).toBeGreaterThanOrEqual(598)
       expect(result.retryAfterSeconds).toBeLessThanOrEqual(600)
@@ -142,7 +139,7 @@ describe('deliverWebhook', () => {
     it('should give a null Retry-After when the header is absent', async () => {
       const receiver = await receive(answer(503))
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting })
+      const result = await deliver(receiver.url)
 
       expect(result.retryAfterSeconds).toBeNull()
     })
@@ -152,7 +149,7 @@ describe('deliverWebhook', () => {
     it('should be truncated to 4096 bytes by default', async () => {
       const receiver = await receive(answer(200, 'x'.repeat(10_000)))
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting })
+      const result = await deliver(receiver.url)
 
       expect(result.responseBody).toBe('x'.repeat(4096))
     })
@@ -160,13 +157,7 @@ describe('deliverWebhook', () => {
     it('should be truncated to maxResponseBytes', async () => {
       const receiver = await receive(answer(500, 'y'.repeat(1000)))
 
-      const result = await deliverWebhook({
-        url: receiver.url,
-        headers,
-        body,
-        policy: localTesting,
-        maxResponseBytes: 100
-      })
+      const result = await deliver(receiver.url, { maxResponseBytes: 100 })
 
       expect(result.responseBody).toBe('y'.repeat(100))
     })
@@ -178,7 +169,7 @@ describe('deliverWebhook', () => {
         res.on('close', () => clearInterval(timer))
       })
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting, timeoutMs: 5000 })
+      const result = await deliver(receiver.url, { timeoutMs: 5000 })
 
       expect(result).toMatchObject({ ok: true, status: 200, responseBody: 'z'.repeat(4096) })
       expect(result.durationMs).toBeLessThan(1000)
@@ -189,7 +180,7 @@ describe('deliverWebhook', () => {
     it('should time out when the receiver does not answer', async () => {
       const receiver = await receive(() => undefined)
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: localTesting, timeoutMs: 200 })
+      const result = await deliver(receiver.url, { timeoutMs: 200 })
 
       expect(result).toMatchObject({ ok: false, status: null, error: 'timed out after 200 ms' })
       expect(result.durationMs).toBeGreaterThanOrEqual(190)
@@ -199,14 +190,7 @@ describe('deliverWebhook', () => {
     it('should time out when the resolver does not answer', async () => {
       const lookup = () => new Promise<LookupAddress[]>(() => undefined)
 
-      const result = await deliverWebhook({
-        url: 'http://slow-dns.example.com/',
-        headers,
-        body,
-        policy: localTesting,
-        timeoutMs: 100,
-        lookup
-      })
+      const result = await deliver('http://slow-dns.example.com/', { timeoutMs: 100, lookup })
 
       expect(result).toMatchObject({ ok: false, status: null, error: 'timed out after 100 ms' })
     })
@@ -215,7 +199,7 @@ describe('deliverWebhook', () => {
       const closed = await startReceiver(answer(200))
       await closed.close()
 
-      const result = await deliverWebhook({ url: closed.url, headers, body, policy: localTesting })
+      const result = await deliver(closed.url)
 
       expect(result).toMatchObject({ ok: false, status: null, gone: false })
       expect(result.error).toMatch(/ECONNREFUSED/)
@@ -224,7 +208,7 @@ describe('deliverWebhook', () => {
     it('should refuse a loopback receiver when private networks are not allowed, without connecting', async () => {
       const receiver = await receive(answer(200))
 
-      const result = await deliverWebhook({ url: receiver.url, headers, body, policy: production })
+      const result = await deliver(receiver.url, { policy: production })
 
       expect(result).toMatchObject({ ok: false, status: null, error: 'loopback address 127.0.0.1 is not allowed' })
       expect(receiver.requests).toHaveLength(0)
@@ -233,12 +217,7 @@ describe('deliverWebhook', () => {
     it('should refuse plain http when https is required', async () => {
       const receiver = await receive(answer(200))
 
-      const result = await deliverWebhook({
-        url: receiver.url,
-        headers,
-        body,
-        policy: { requireHttps: true, allowPrivateNetworks: true }
-      })
+      const result = await deliver(receiver.url, { policy: { requireHttps: true, allowPrivateNetworks: true } })
 
       expect(result).toMatchObject({ ok: false, error: 'https is required' })
       expect(receiver.requests).toHaveLength(0)
@@ -251,13 +230,7 @@ describe('deliverWebhook', () => {
       const rebound = await receive(answer(200, 'rebound'), { host: '127.0.0.2', port: checked.port })
       const lookup = answeringInTurn('127.0.0.1', '127.0.0.2')
 
-      const result = await deliverWebhook({
-        url: `http://rebind.example.com:${checked.port}/in`,
-        headers,
-        body,
-        policy: localTesting,
-        lookup
-      })
+      const result = await deliver(`http://rebind.example.com:${checked.port}/in`, { lookup })
 
       expect(result).toMatchObject({ ok: true, responseBody: 'checked' })
       expect(lookup.calls).toBe(1)
@@ -275,17 +248,11 @@ describe('deliverWebhook', () => {
         setImmediate(() => socket.destroy(new Error('connection intercepted by the test')))
         return socket
       }) as typeof net.connect)
-      await deliverWebhook({ url: 'http://127.0.0.1:9/', headers, body, policy: localTesting })
+      await deliver('http://127.0.0.1:9/')
       expect(connect, 'the interception must work before a public address is tried').toHaveBeenCalledOnce()
       resolvedBySocket.splice(0)
 
-      const result = await deliverWebhook({
-        url: 'http://rebind.example.com/in',
-        headers,
-        body,
-        policy: production,
-        lookup
-      })
+      const result = await deliver('http://rebind.example.com/in', { policy: production, lookup })
 
       expect(result).toMatchObject({ ok: false, error: 'connection intercepted by the test' })
       expect(lookup.calls).toBe(1)
@@ -296,13 +263,7 @@ describe('deliverWebhook', () => {
       const receiver = await receive(answer(200))
       const lookup = answeringInTurn('127.0.0.1', '93.184.216.34')
 
-      const result = await deliverWebhook({
-        url: `http://rebind.example.com:${receiver.port}/`,
-        headers,
-        body,
-        policy: production,
-        lookup
-      })
+      const result = await deliver(`http://rebind.example.com:${receiver.port}/`, { policy: production, lookup })
 
       expect(result).toMatchObject({ ok: false, error: 'loopback address 127.0.0.1 is not allowed' })
       expect(receiver.requests).toHaveLength(0)
