@@ -81,21 +81,32 @@ export class TelegramClient {
       throw new TelegramError('the bot token is malformed', { status: null, permanent: true })
     }
     const signal = AbortSignal.timeout(this.#timeoutMs)
-    let response
+    let status: number
+    let text: string
     try {
-      response = await request(`${this.#baseUrl}/bot${token}/${method}`, {
+      const response = await request(`${this.#baseUrl}/bot${token}/${method}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(payload),
         signal
       })
+      status = response.statusCode
+      text = await response.body.text()
     } catch (error) {
       const reason = signal.aborted ? `timed out after ${this.#timeoutMs} ms` : (error as Error).message
       throw new TelegramError(`Telegram ${method} failed: ${redact(reason, token)}`, { status: null, permanent: false })
     }
-    const reply = (await response.body.json().catch(() => null)) as BotApiReply<T> | null
-    if (response.statusCode === 200 && reply?.ok === true) return reply.result
-    throw failure(method, response.statusCode, reply, token)
+    const reply = parseReply<T>(text)
+    if (status === 200 && reply?.ok === true) return reply.result
+    throw failure(method, status, reply, token)
+  }
+}
+
+function parseReply<T>(text: string): BotApiReply<T> | null {
+  try {
+    return JSON.parse(text) as BotApiReply<T>
+  } catch {
+    return null
   }
 }
 

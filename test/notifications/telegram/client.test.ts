@@ -158,6 +158,18 @@ describe('TelegramClient', () => {
       expectNoToken(error)
     })
 
+    it('should time out while the reply is still arriving', async () => {
+      const trickling = await startReceiver((res) => res.writeHead(200).write('{"ok":'))
+      try {
+        const error = await caught(new TelegramClient({ baseUrl: trickling.url, timeoutMs: 100 }).getMe(token))
+
+        expect(error).toMatchObject({ status: null, permanent: false })
+        expect(error.message).toBe('Telegram getMe failed: timed out after 100 ms')
+      } finally {
+        await trickling.close()
+      }
+    })
+
     it('should time out as a temporary failure', async () => {
       const silent = await startReceiver(() => undefined)
       try {
