@@ -90,7 +90,7 @@ async function resolveHost(hostname: string, lookup: LookupFn): Promise<LookupAd
   try {
     answers = await lookup(hostname)
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'lookup failed'
+    const code = (error as NodeJS.ErrnoException | null)?.code ?? 'lookup failed'
     throw new UnsafeUrlError(`host ${hostname} could not be resolved (${code})`)
   }
   if (answers.length === 0) throw new UnsafeUrlError(`host ${hostname} has no addresses`)

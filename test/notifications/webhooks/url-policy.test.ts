@@ -149,6 +149,13 @@ describe('assertDeliverableUrl', () => {
       )
     })
 
+    it('should refuse a host whose resolver fails without an error code', async () => {
+      const lookup = () => Promise.reject(undefined)
+      expect(await refusal('https://broken.example.com/', publicOnly, lookup)).toBe(
+        'host broken.example.com could not be resolved (lookup failed)'
+      )
+    })
+
     it('should refuse a host that resolves to no address', async () => {
       expect(await refusal('https://empty.example.com/', publicOnly, answering())).toBe(
         'host empty.example.com has no addresses'
