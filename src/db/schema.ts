@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigserial, index, inet, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigserial, boolean, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 /**
  * Every tenant-scoped table carries `tenant_id` first in its keys, so that row-level security policies
@@ -16,6 +16,8 @@ export const tenants = pgTable('tenants', {
   id: uuid('id').primaryKey().defaultRandom(),
   name: text('name').notNull(),
   marketplaceType: text('marketplace_type').notNull(),
+  /** Default low-stock threshold for products without their own. */
+  lowStockThreshold: integer('low_stock_threshold').notNull().default(10),
   createdAt: createdAt(),
   updatedAt: updatedAt()
 })
@@ -117,4 +119,194 @@ export const auditEvents = pgTable(
     createdAt: createdAt()
   },
   (t) => [index('audit_events_tenant_idx').on(t.tenantId, t.id)]
+)
+
+const ts = (name: string) => timestamp(name, { withTimezone: true })
+
+export const products = pgTable(
+  'products',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    marketplaceType: text('marketplace_type').notNull(),
+    externalId: text('external_id').notNull(),
+    vendorCode: text('vendor_code'),
+    name: text('name').notNull(),
+    brand: text('brand'),
+    category: text('category'),
+    barcodes: text('barcodes').array().notNull().default(sql`'{}'::text[]`),
+    /** Lower-cased name, vendor code and barcodes, for the trigram index behind `q`. */
+    searchText: text('search_text').notNull().default(''),
+    lowStockThreshold: integer('low_stock_threshold'),
+    archived: boolean('archived').notNull().default(false),
+    archivedAt: ts('archived_at'),
+    /** Derived after each sync from stock levels and history, so list pages can sort and filter on them. */
+    totalStock: integer('total_stock').notNull().default(0),
+    salesPerDay: doublePrecision('sales_per_day'),
+    daysOfStock: doublePrecision('days_of_stock'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt()
+  },
+  (t) => [
+    uniqueIndex('products_external_key').on(t.tenantId, t.marketplaceType, t.externalId),
+    index('products_name_idx').on(t.tenantId, t.name, t.id),
+    index('products_total_stock_idx').on(t.tenantId, t.totalStock, t.id),
+    index('products_days_of_stock_idx').on(t.tenantId, t.daysOfStock, t.id),
+    index('products_updated_at_idx').on(t.tenantId, t.updatedAt, t.id),
+    index('products_search_idx').using('gin', sql`${t.searchText} gin_trgm_ops`)
+  ]
+)
+
+export const skus = pgTable(
+  'skus',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    marketplaceType: text('marketplace_type').notNull(),
+    externalId: text('external_id').notNull(),
+    size: text('size'),
+    barcodes: text('barcodes').array().notNull().default(sql`'{}'::text[]`)
+  },
+  (t) => [uniqueIndex('skus_external_key').on(t.tenantId, t.marketplaceType, t.externalId), index('skus_product_idx').on(t.tenantId, t.productId)]
+)
+
+export const warehouses = pgTable(
+  'warehouses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    marketplaceType: text('marketplace_type').notNull(),
+    externalId: text('external_id').notNull(),
+    name: text('name').notNull(),
+    /** `fbo`: the marketplace's own warehouse; `fbs`: the seller's. */
+    type: text('type').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt()
+  },
+  (t) => [uniqueIndex('warehouses_external_key').on(t.tenantId, t.marketplaceType, t.externalId)]
+)
+
+export const stockLevels = pgTable(
+  'stock_levels',
+  {
+    tenantId: tenantRef(),
+    skuId: uuid('sku_id')
+      .notNull()
+      .references(() => skus.id, { onDelete: 'cascade' }),
+    warehouseId: uuid('warehouse_id')
+      .notNull()
+      .references(() => warehouses.id, { onDelete: 'cascade' }),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    quantity: integer('quantity').notNull(),
+    reserved: integer('reserved').notNull().default(0),
+    inWayToClient: integer('in_way_to_client').notNull().default(0),
+    inWayFromClient: integer('in_way_from_client').notNull().default(0),
+    updatedAt: updatedAt()
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.skuId, t.warehouseId] }),
+    index('stock_levels_product_idx').on(t.tenantId, t.productId),
+    index('stock_levels_warehouse_idx').on(t.tenantId, t.warehouseId)
+  ]
+)
+
+/** One row per level change, stamped with the sync that saw it; an unchanged level adds nothing. */
+export const stockHistory = pgTable(
+  'stock_history',
+  {
+    tenantId: tenantRef(),
+    skuId: uuid('sku_id').notNull(),
+    warehouseId: uuid('warehouse_id').notNull(),
+    productId: uuid('product_id').notNull(),
+    quantity: integer('quantity').notNull(),
+    reserved: integer('reserved').notNull(),
+    inWayToClient: integer('in_way_to_client').notNull(),
+    inWayFromClient: integer('in_way_from_client').notNull(),
+    recordedAt: ts('recorded_at').notNull(),
+    syncJobId: uuid('sync_job_id')
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.skuId, t.warehouseId, t.recordedAt] }),
+    index('stock_history_product_idx').on(t.tenantId, t.productId, t.recordedAt)
+  ]
+)
+
+export const syncJobs = pgTable(
+  'sync_jobs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: tenantRef(),
+    marketplaceType: text('marketplace_type').notNull(),
+    trigger: text('trigger').notNull(),
+    status: text('status').notNull(),
+    requestedBy: uuid('requested_by'),
+    attempts: integer('attempts').notNull().default(0),
+    pages: integer('pages').notNull().default(0),
+    productsSeen: integer('products_seen').notNull().default(0),
+    stockRows: integer('stock_rows').notNull().default(0),
+    truncated: boolean('truncated').notNull().default(false),
+    errorCode: text('error_code'),
+    errorDetail: text('error_detail'),
+    createdAt: createdAt(),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at')
+  },
+  (t) => [
+    index('sync_jobs_tenant_idx').on(t.tenantId, t.createdAt),
+    // At most one queued or running sync per tenant: a burst of requests collapses into one job.
+    uniqueIndex('sync_jobs_one_active_key')
+      .on(t.tenantId)
+      .where(sql`status in ('queued', 'running')`)
+  ]
+)
+
+/** Staging: what a running sync has read so far. Merged in one transaction at the end, then deleted. */
+export const syncStageProducts = pgTable(
+  'sync_stage_products',
+  {
+    syncJobId: uuid('sync_job_id').notNull(),
+    tenantId: tenantRef(),
+    externalId: text('external_id').notNull(),
+    vendorCode: text('vendor_code'),
+    name: text('name').notNull(),
+    brand: text('brand'),
+    category: text('category'),
+    barcodes: text('barcodes').array().notNull()
+  },
+  (t) => [primaryKey({ columns: [t.syncJobId, t.externalId] })]
+)
+
+export const syncStageSkus = pgTable(
+  'sync_stage_skus',
+  {
+    syncJobId: uuid('sync_job_id').notNull(),
+    tenantId: tenantRef(),
+    productExternalId: text('product_external_id').notNull(),
+    externalId: text('external_id').notNull(),
+    size: text('size'),
+    barcodes: text('barcodes').array().notNull()
+  },
+  (t) => [primaryKey({ columns: [t.syncJobId, t.externalId] })]
+)
+
+export const syncStageStocks = pgTable(
+  'sync_stage_stocks',
+  {
+    syncJobId: uuid('sync_job_id').notNull(),
+    tenantId: tenantRef(),
+    skuExternalId: text('sku_external_id').notNull(),
+    warehouseExternalId: text('warehouse_external_id').notNull(),
+    warehouseName: text('warehouse_name').notNull(),
+    warehouseType: text('warehouse_type').notNull(),
+    quantity: integer('quantity').notNull(),
+    reserved: integer('reserved').notNull(),
+    inWayToClient: integer('in_way_to_client').notNull(),
+    inWayFromClient: integer('in_way_from_client').notNull()
+  },
+  (t) => [index('sync_stage_stocks_job_idx').on(t.syncJobId)]
 )
