@@ -5,11 +5,14 @@ import fp from 'fastify-plugin'
 import type { Config } from './config/env.js'
 import authRoutes from './modules/auth/routes.js'
 import healthRoutes from './modules/health/routes.js'
+import syncRoutes from './modules/sync/routes.js'
+import { SyncJob } from './modules/sync/schemas.js'
 import tenantRoutes from './modules/tenants/routes.js'
 import userRoutes from './modules/users/routes.js'
 import { User } from './modules/users/schemas.js'
 import authentication from './plugins/app/authentication.js'
 import database from './plugins/app/database.js'
+import jobs from './plugins/app/jobs.js'
 import problemDetails from './plugins/app/problem-details.js'
 import readiness from './plugins/app/readiness.js'
 import security from './plugins/app/security.js'
@@ -73,6 +76,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   instance.removeContentTypeParser('text/plain')
   instance.addSchema(ProblemSchema)
   instance.addSchema(User)
+  instance.addSchema(SyncJob)
   instance.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
@@ -83,6 +87,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(database, { config })
   await instance.register(readiness)
   await instance.register(security, { config })
+  await instance.register(jobs, { config })
   await instance.register(services, { config })
 
   instance.get('/', { schema: { hide: true } }, async () => ({ name, version, docs: '/docs', openapi: '/openapi.json' }))
@@ -94,6 +99,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(tenantRoutes, { prefix: '/tenants' })
+      await api.register(syncRoutes)
     },
     { prefix: '/api/v1' }
   )

@@ -34,7 +34,19 @@ export const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '*' }),
   TRUST_PROXY: Bool,
   BODY_LIMIT_BYTES: Int(1024, 100 * 1024 * 1024, 1024 * 1024),
-  SHUTDOWN_TIMEOUT_MS: Int(100, 600_000, 10_000)
+  SHUTDOWN_TIMEOUT_MS: Int(100, 600_000, 10_000),
+  WB_API_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OZON_API_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  MARKETPLACE_TIMEOUT_MS: Int(100, 120_000, 15_000),
+  MARKETPLACE_VERIFY_TIMEOUT_MS: Int(100, 60_000, 5_000),
+  MARKETPLACE_MAX_RETRIES: Int(0, 10, 3),
+  MARKETPLACE_PACING: Type.Union([Type.Literal('documented'), Type.Literal('relaxed')], { default: 'documented' }),
+  MARKETPLACE_BACKOFF_BASE_MS: Int(1, 60_000, 1_000),
+  WORKER_CONCURRENCY: Int(1, 32, 2),
+  JOB_POLL_INTERVAL_S: Type.Number({ minimum: 0.5, maximum: 60, default: 2 }),
+  SYNC_RETRY_LIMIT: Int(0, 10, 3),
+  SYNC_RETRY_DELAY_S: Int(1, 3600, 30),
+  SYNC_TIMEOUT_S: Int(30, 86_400, 3_600)
 })
 
 type Env = Static<typeof EnvSchema>
@@ -70,6 +82,16 @@ export interface Config {
     refreshReuseGraceSeconds: number
   }
   passwordHash: { memoryCost: number; timeCost: number; parallelism: number }
+  marketplaces: {
+    wildberriesBaseUrl?: string
+    ozonBaseUrl?: string
+    timeoutMs: number
+    verifyTimeoutMs: number
+    maxRetries: number
+    pacing: 'documented' | 'relaxed'
+    backoffBaseMs: number
+  }
+  jobs: { workerConcurrency: number; pollIntervalSeconds: number; syncRetryLimit: number; syncRetryDelaySeconds: number; syncTimeoutSeconds: number }
 }
 
 function describeError(error: { path: string; message: string; value: unknown }): string {
@@ -131,6 +153,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       audience: env.JWT_AUDIENCE,
       refreshReuseGraceSeconds: env.REFRESH_REUSE_GRACE_S
     },
-    passwordHash: { memoryCost: env.PASSWORD_HASH_MEMORY_KIB, timeCost: env.PASSWORD_HASH_ITERATIONS, parallelism: 1 }
+    passwordHash: { memoryCost: env.PASSWORD_HASH_MEMORY_KIB, timeCost: env.PASSWORD_HASH_ITERATIONS, parallelism: 1 },
+    marketplaces: {
+      wildberriesBaseUrl: env.WB_API_BASE_URL,
+      ozonBaseUrl: env.OZON_API_BASE_URL,
+      timeoutMs: env.MARKETPLACE_TIMEOUT_MS,
+      verifyTimeoutMs: env.MARKETPLACE_VERIFY_TIMEOUT_MS,
+      maxRetries: env.MARKETPLACE_MAX_RETRIES,
+      pacing: env.MARKETPLACE_PACING,
+      backoffBaseMs: env.MARKETPLACE_BACKOFF_BASE_MS
+    },
+    jobs: {
+      workerConcurrency: env.WORKER_CONCURRENCY,
+      pollIntervalSeconds: env.JOB_POLL_INTERVAL_S,
+      syncRetryLimit: env.SYNC_RETRY_LIMIT,
+      syncRetryDelaySeconds: env.SYNC_RETRY_DELAY_S,
+      syncTimeoutSeconds: env.SYNC_TIMEOUT_S
+    }
   }
 }

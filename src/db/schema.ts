@@ -241,7 +241,8 @@ export const syncJobs = pgTable(
   {
     id: uuid('id').primaryKey().defaultRandom(),
     tenantId: tenantRef(),
-    marketplaceType: text('marketplace_type').notNull(),
+    /** Every marketplace with stored credentials is synced by one job, one after another. */
+    marketplaces: text('marketplaces').array().notNull(),
     trigger: text('trigger').notNull(),
     status: text('status').notNull(),
     requestedBy: uuid('requested_by'),
@@ -271,6 +272,7 @@ export const syncStageProducts = pgTable(
   {
     syncJobId: uuid('sync_job_id').notNull(),
     tenantId: tenantRef(),
+    marketplaceType: text('marketplace_type').notNull(),
     externalId: text('external_id').notNull(),
     vendorCode: text('vendor_code'),
     name: text('name').notNull(),
@@ -278,7 +280,7 @@ export const syncStageProducts = pgTable(
     category: text('category'),
     barcodes: text('barcodes').array().notNull()
   },
-  (t) => [primaryKey({ columns: [t.syncJobId, t.externalId] })]
+  (t) => [primaryKey({ columns: [t.syncJobId, t.marketplaceType, t.externalId] })]
 )
 
 export const syncStageSkus = pgTable(
@@ -286,12 +288,13 @@ export const syncStageSkus = pgTable(
   {
     syncJobId: uuid('sync_job_id').notNull(),
     tenantId: tenantRef(),
+    marketplaceType: text('marketplace_type').notNull(),
     productExternalId: text('product_external_id').notNull(),
     externalId: text('external_id').notNull(),
     size: text('size'),
     barcodes: text('barcodes').array().notNull()
   },
-  (t) => [primaryKey({ columns: [t.syncJobId, t.externalId] })]
+  (t) => [primaryKey({ columns: [t.syncJobId, t.marketplaceType, t.externalId] })]
 )
 
 export const syncStageStocks = pgTable(
@@ -299,6 +302,7 @@ export const syncStageStocks = pgTable(
   {
     syncJobId: uuid('sync_job_id').notNull(),
     tenantId: tenantRef(),
+    marketplaceType: text('marketplace_type').notNull(),
     skuExternalId: text('sku_external_id').notNull(),
     warehouseExternalId: text('warehouse_external_id').notNull(),
     warehouseName: text('warehouse_name').notNull(),

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/env.js'
+import { startFakeMarketplace, type FakeMarketplace } from '../../src/fake-marketplace/server.js'
 import { generateFernetKey } from '../../src/security/fernet.js'
 import { createTestDatabase } from './database.js'
 
@@ -14,6 +15,13 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',
     DATA_DIR: 'memory://',
+    MARKETPLACE_PACING: 'relaxed',
+    MARKETPLACE_TIMEOUT_MS: '2000',
+    MARKETPLACE_VERIFY_TIMEOUT_MS: '2000',
+    MARKETPLACE_BACKOFF_BASE_MS: '20',
+    MARKETPLACE_MAX_RETRIES: '2',
+    JOB_POLL_INTERVAL_S: '0.5',
+    SYNC_RETRY_DELAY_S: '1',
     ...env
   })
   return {
@@ -28,19 +36,24 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 export interface TestApp {
   app: FastifyInstance
   config: Config
+  /** The fake Wildberries + Ozon server every marketplace call of this app goes to. */
+  fake: FakeMarketplace
   close(): Promise<void>
 }
 
-/** Builds the whole application on a fresh database of its own. */
+/** Builds the whole application on a fresh database of its own, talking to a fake marketplace of its own. */
 export async function buildTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
   const database = await createTestDatabase()
-  const config = testConfig({ ...env, DATABASE_URL: database.url })
+  const fake = await startFakeMarketplace()
+  const config = testConfig({ WB_API_BASE_URL: fake.url, OZON_API_BASE_URL: fake.url, ...env, DATABASE_URL: database.url })
   const app = await buildApp(config)
   return {
     app,
     config,
+    fake,
     async close() {
       await app.close()
+      await fake.close()
       await database.drop()
     }
   }

@@ -59,7 +59,7 @@ CREATE TABLE "stock_levels" (
 CREATE TABLE "sync_jobs" (
 	"id" uuid PRIMARY KEY DEFAULT gen_random_uuid() NOT NULL,
 	"tenant_id" uuid NOT NULL,
-	"marketplace_type" text NOT NULL,
+	"marketplaces" text[] NOT NULL,
 	"trigger" text NOT NULL,
 	"status" text NOT NULL,
 	"requested_by" uuid,
@@ -78,28 +78,31 @@ CREATE TABLE "sync_jobs" (
 CREATE UNLOGGED TABLE "sync_stage_products" (
 	"sync_job_id" uuid NOT NULL,
 	"tenant_id" uuid NOT NULL,
+	"marketplace_type" text NOT NULL,
 	"external_id" text NOT NULL,
 	"vendor_code" text,
 	"name" text NOT NULL,
 	"brand" text,
 	"category" text,
 	"barcodes" text[] NOT NULL,
-	CONSTRAINT "sync_stage_products_sync_job_id_external_id_pk" PRIMARY KEY("sync_job_id","external_id")
+	CONSTRAINT "sync_stage_products_sync_job_id_marketplace_type_external_id_pk" PRIMARY KEY("sync_job_id","marketplace_type","external_id")
 );
 --> statement-breakpoint
 CREATE UNLOGGED TABLE "sync_stage_skus" (
 	"sync_job_id" uuid NOT NULL,
 	"tenant_id" uuid NOT NULL,
+	"marketplace_type" text NOT NULL,
 	"product_external_id" text NOT NULL,
 	"external_id" text NOT NULL,
 	"size" text,
 	"barcodes" text[] NOT NULL,
-	CONSTRAINT "sync_stage_skus_sync_job_id_external_id_pk" PRIMARY KEY("sync_job_id","external_id")
+	CONSTRAINT "sync_stage_skus_sync_job_id_marketplace_type_external_id_pk" PRIMARY KEY("sync_job_id","marketplace_type","external_id")
 );
 --> statement-breakpoint
 CREATE UNLOGGED TABLE "sync_stage_stocks" (
 	"sync_job_id" uuid NOT NULL,
 	"tenant_id" uuid NOT NULL,
+	"marketplace_type" text NOT NULL,
 	"sku_external_id" text NOT NULL,
 	"warehouse_external_id" text NOT NULL,
 	"warehouse_name" text NOT NULL,

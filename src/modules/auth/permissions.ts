@@ -14,7 +14,9 @@ export const PERMISSIONS = {
   'tenant:update': ['owner'],
   'credentials:manage': MANAGERS,
   'users:read': MANAGERS,
-  'users:manage': MANAGERS
+  'users:manage': MANAGERS,
+  'sync:run': MANAGERS,
+  'sync:read': EVERYONE
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

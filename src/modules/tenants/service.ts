@@ -1,5 +1,7 @@
 import type { Database } from '../../db/database.js'
 import { invalid, notFound } from '../../errors.js'
+import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
+import type { ClientFactory } from '../../marketplaces/from-config.js'
 import type { MultiFernet } from '../../security/fernet.js'
 import { recordAudit } from '../audit/repository.js'
 import type { AuthContext } from '../auth/context.js'
@@ -42,7 +44,7 @@ function lastFour(secret: string): string {
 }
 
 export class TenantsService {
-  constructor(private readonly deps: { db: Database; cipher: MultiFernet }) {}
+  constructor(private readonly deps: { db: Database; cipher: MultiFernet; clients: ClientFactory }) {}
 
   async overview(auth: Pick<AuthContext, 'tenantId'>) {
     const [row] = await this.deps.db.tenantRead<OverviewRow>(auth.tenantId, OVERVIEW_SQL, [auth.tenantId])
@@ -76,20 +78,25 @@ export class TenantsService {
     return this.overview(auth)
   }
 
+  /**
+   * Checks the key with the marketplace before storing it: a key the marketplace rejects is a 422 and nothing is
+   * stored; a marketplace that cannot be reached does not block the seller — the key is stored as `unverified` and
+   * the next sync checks it again.
+   */
   async setCredentials(auth: AuthContext, input: CredentialsInput) {
     if (input.marketplace_type === 'ozon' && !input.client_id) throw invalid('client_id', 'is required for ozon')
     const { cipher } = this.deps
     const apiKey = input.api_key.trim()
+    const clientId = input.client_id?.trim()
+    const verification = await this.verify(auth.tenantId, input.marketplace_type, apiKey, clientId)
     return this.deps.db.tenant(auth.tenantId, async (tx) => {
       const saved = await repo.upsertCredentials(tx, {
         tenantId: auth.tenantId,
         marketplaceType: input.marketplace_type,
         apiKeyEncrypted: cipher.encrypt(apiKey),
-        clientIdEncrypted: input.client_id ? cipher.encrypt(input.client_id.trim()) : null,
+        clientIdEncrypted: clientId ? cipher.encrypt(clientId) : null,
         apiKeyLast4: lastFour(apiKey),
-        status: 'unverified',
-        statusDetail: null,
-        verifiedAt: null
+        ...verification
       })
       await recordAudit(tx, auth, {
         tenantId: auth.tenantId,
@@ -100,6 +107,18 @@ export class TenantsService {
       })
       return saved
     })
+  }
+
+  private async verify(tenantId: string, marketplace: MarketplaceType, apiKey: string, clientId: string | undefined) {
+    const client = this.deps.clients(marketplace, { apiKey, clientId }, { pacingKey: tenantId })
+    try {
+      await client.verifyCredentials()
+      return { status: 'valid' as const, statusDetail: null, verifiedAt: new Date() }
+    } catch (error) {
+      if (error instanceof MarketplaceAuthError) throw invalid('api_key', `was rejected by ${marketplace}: ${error.detail}`)
+      const detail = error instanceof MarketplaceError ? error.detail : 'the check did not complete'
+      return { status: 'unverified' as const, statusDetail: `Not verified yet: ${detail}`, verifiedAt: null }
+    }
   }
 
   async removeCredentials(auth: AuthContext, marketplaceType: MarketplaceType): Promise<void> {

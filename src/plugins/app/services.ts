@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
+import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
 import { AuthService } from '../../modules/auth/service.js'
+import { SyncRunner } from '../../modules/sync/runner.js'
+import { SyncService } from '../../modules/sync/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
 import { UsersService } from '../../modules/users/service.js'
 
@@ -9,6 +12,8 @@ export interface Services {
   auth: AuthService
   users: UsersService
   tenants: TenantsService
+  sync: SyncService
+  syncRunner: SyncRunner
 }
 
 declare module 'fastify' {
@@ -20,11 +25,14 @@ declare module 'fastify' {
 /** Builds every domain service once from the infrastructure decorators; routes only call these. */
 async function services(app: FastifyInstance, opts: { config: Config }) {
   const { db, hasher, tokens, cipher } = app
+  const clients = clientFactoryFromConfig(opts.config.marketplaces)
   app.decorate('services', {
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
     users: new UsersService({ db, hasher }),
-    tenants: new TenantsService({ db, cipher })
+    tenants: new TenantsService({ db, cipher, clients }),
+    sync: new SyncService({ db, boss: () => app.boss }),
+    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) })
   })
 }
 
-export default fp(services, { name: 'services', dependencies: ['database', 'security'] })
+export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs'] })

@@ -14,18 +14,23 @@ const REQUESTS: Record<Permission, (who: Account) => InjectOptions> = {
     payload: { marketplace_type: 'wildberries', api_key: 'wb-key-0123456789' }
   }),
   'users:read': () => ({ method: 'GET', url: '/api/v1/users' }),
-  'users:manage': () => ({ method: 'POST', url: '/api/v1/users', payload: { email: uniqueEmail('matrix'), password: TEST_PASSWORD, role: 'viewer' } })
+  'users:manage': () => ({ method: 'POST', url: '/api/v1/users', payload: { email: uniqueEmail('matrix'), password: TEST_PASSWORD, role: 'viewer' } }),
+  'sync:run': () => ({ method: 'POST', url: '/api/v1/products/sync' }),
+  'sync:read': () => ({ method: 'GET', url: '/api/v1/sync/jobs' })
 }
 
 let t: TestApp
 const accounts = {} as Record<Role, Account>
 
 beforeAll(async () => {
-  t = await buildTestApp({ WB_API_BASE_URL: 'http://127.0.0.1:9' })
+  t = await buildTestApp()
+  t.fake.sellers.upsert({ marketplace: 'wildberries', apiKey: 'wb-key-0123456789', products: 5 })
   accounts.owner = await registerTenant(t.app)
   // The matrix adds users for every allowed cell; the enterprise plan keeps the user quota out of the way.
   await t.app.db.system((tx) => setPlan(tx, accounts.owner.tenantId, 'enterprise'))
   for (const role of ['admin', 'user', 'viewer'] as const) accounts[role] = await addMember(t.app, accounts.owner, role)
+  // Sync requests need stored credentials, or they are refused with 409 whatever the role.
+  await t.app.inject({ ...REQUESTS['credentials:manage'](accounts.owner), headers: accounts.owner.headers })
 })
 afterAll(() => t.close())
 

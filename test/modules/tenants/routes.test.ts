@@ -3,8 +3,11 @@ import { MultiFernet } from '../../../src/security/fernet.js'
 import { addMember, buildTestApp, registerTenant, type TestApp } from '../../helpers/app.js'
 
 let t: TestApp
+const WB_KEY = 'wb-key-0123456789'
 beforeAll(async () => {
   t = await buildTestApp()
+  t.fake.sellers.upsert({ marketplace: 'wildberries', apiKey: WB_KEY, products: 3 })
+  t.fake.sellers.upsert({ marketplace: 'wildberries', apiKey: 'wb-secret-key-ABCDEFGH-7788', products: 3 })
 })
 afterAll(() => t.close())
 
@@ -82,7 +85,7 @@ describe('tenants', () => {
   describe('DELETE /api/v1/tenants/me/credentials/:marketplace_type', () => {
     it('should remove stored credentials, then answer 404', async () => {
       const owner = await registerTenant(t.app)
-      await req('PATCH', '/api/v1/tenants/me/credentials', owner.headers, { marketplace_type: 'wildberries', api_key: 'wb-key-0123456789' })
+      await req('PATCH', '/api/v1/tenants/me/credentials', owner.headers, { marketplace_type: 'wildberries', api_key: WB_KEY })
       expect((await req('DELETE', '/api/v1/tenants/me/credentials/wildberries', owner.headers)).statusCode).toBe(204)
       expect((await req('GET', '/api/v1/tenants/me', owner.headers)).json().credentials).toEqual([])
       expect((await req('DELETE', '/api/v1/tenants/me/credentials/wildberries', owner.headers)).statusCode).toBe(404)
@@ -91,7 +94,7 @@ describe('tenants', () => {
     it('should not touch another tenant’s credentials', async () => {
       const a = await registerTenant(t.app)
       const b = await registerTenant(t.app)
-      await req('PATCH', '/api/v1/tenants/me/credentials', a.headers, { marketplace_type: 'wildberries', api_key: 'wb-key-0123456789' })
+      await req('PATCH', '/api/v1/tenants/me/credentials', a.headers, { marketplace_type: 'wildberries', api_key: WB_KEY })
       expect((await req('DELETE', '/api/v1/tenants/me/credentials/wildberries', b.headers)).statusCode).toBe(404)
       expect((await req('GET', '/api/v1/tenants/me', a.headers)).json().credentials).toHaveLength(1)
     })

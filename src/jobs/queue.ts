@@ -1,0 +1,61 @@
+import PgBoss from 'pg-boss'
+import type { Database, SqlExecutor } from '../db/database.js'
+
+/** Queue names, one per kind of background work. */
+export const QUEUES = {
+  sync: 'tenant-sync',
+  syncScheduler: 'sync-scheduler'
+} as const
+
+export interface QueueSettings {
+  /** PostgreSQL: pg-boss keeps its own pool. Embedded PGlite: it shares the in-process database. */
+  url?: string
+  pollIntervalSeconds: number
+  syncRetryLimit: number
+  syncRetryDelaySeconds: number
+  syncTimeoutSeconds: number
+}
+
+/**
+ * pg-boss on both backends: on PostgreSQL through a connection string, on PGlite through pg-boss's `db` adapter
+ * over the same in-process instance (one writer; PGlite serialises transactions, so this is safe).
+ */
+export function createBoss(db: Database, settings: QueueSettings): PgBoss {
+  const common = { schema: 'pgboss', application_name: 'stock-tracker-jobs' }
+  if (settings.url) return new PgBoss({ ...common, connectionString: settings.url, max: 4 })
+  return new PgBoss({
+    ...common,
+    db: {
+      // Without parameters pg-boss sends multi-statement DDL, which only the simple protocol (exec) accepts.
+      executeSql: async (text, values) =>
+        values && values.length > 0 ? db.owner.query(text, values) : { rows: ((await db.owner.exec(text)) as Array<{ rows: unknown[] }>).at(-1)?.rows ?? [] }
+    }
+  })
+}
+
+export async function createQueues(boss: PgBoss, settings: QueueSettings): Promise<void> {
+  await boss.createQueue(QUEUES.sync, {
+    name: QUEUES.sync,
+    retryLimit: settings.syncRetryLimit,
+    retryDelay: settings.syncRetryDelaySeconds,
+    retryBackoff: true,
+    // A worker that dies mid-sync leaves its job active; once this expires pg-boss hands it to another worker.
+    expireInSeconds: settings.syncTimeoutSeconds
+  })
+  await boss.createQueue(QUEUES.syncScheduler, { name: QUEUES.syncScheduler, retryLimit: 0, expireInSeconds: 300, policy: 'singleton' })
+}
+
+/**
+ * Enqueues inside the caller's transaction, so the job exists exactly when the change that caused it commits.
+ * The queue's tables belong to the connecting role, not to the RLS-bound app roles, so the insert runs with the
+ * session role for its duration and the transaction's role is restored afterwards.
+ */
+export async function sendInTransaction(boss: PgBoss, raw: SqlExecutor, name: string, data: object, options: PgBoss.SendOptions = {}): Promise<string | null> {
+  const [{ role } = { role: 'stock_app' }] = (await raw.query<{ role: string }>('SELECT current_user AS role')).rows
+  await raw.query('RESET ROLE')
+  try {
+    return await boss.send(name, data, { ...options, db: { executeSql: (text, values) => raw.query(text, values) } })
+  } finally {
+    await raw.query(`SET LOCAL ROLE ${role === 'stock_system' ? 'stock_system' : 'stock_app'}`)
+  }
+}

@@ -1,0 +1,147 @@
+import type { SqlExecutor } from '../../db/database.js'
+
+export interface MergeInput {
+  tenantId: string
+  syncJobId: string
+  /** Marketplaces this sync read completely: only their products may be archived and their levels zeroed. */
+  marketplaces: string[]
+  /** The plan's product quota; null = unlimited. Products beyond it, in external-id order, are not stored. */
+  productLimit: number | null
+  syncedAt: Date
+}
+
+export interface MergeResult {
+  products: number
+  truncated: boolean
+  historyRows: number
+}
+
+/**
+ * Turns what a sync staged into the tenant's catalogue, inside the caller's (single) transaction: set-based
+ * statements only, so readers see either the previous picture or the complete new one. Levels that changed (or
+ * vanished, counted as zero) get one history row stamped with the sync time; an unchanged level gets none, so a
+ * repeated sync adds no history.
+ */
+export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> {
+  const { tenantId, syncJobId, marketplaces, productLimit, syncedAt } = input
+  const at = syncedAt.toISOString()
+
+  const [{ staged } = { staged: 0 }] = (
+    await raw.query<{ staged: number }>('SELECT count(*)::int AS staged FROM sync_stage_products WHERE sync_job_id = $1', [syncJobId])
+  ).rows
+
+  await raw.query(
+    `CREATE TEMP TABLE merge_kept ON COMMIT DROP AS
+       SELECT marketplace_type, external_id, vendor_code, name, brand, category, barcodes
+         FROM sync_stage_products WHERE sync_job_id = $1
+        ORDER BY marketplace_type, external_id
+        LIMIT $2`,
+    [syncJobId, productLimit]
+  )
+
+  await raw.query(
+    `INSERT INTO warehouses (tenant_id, marketplace_type, external_id, name, type)
+     SELECT DISTINCT ON (marketplace_type, warehouse_external_id) $1::uuid, marketplace_type, warehouse_external_id, warehouse_name, warehouse_type
+       FROM sync_stage_stocks WHERE sync_job_id = $2
+      ORDER BY marketplace_type, warehouse_external_id
+     ON CONFLICT (tenant_id, marketplace_type, external_id) DO UPDATE
+        SET name = excluded.name, type = excluded.type, updated_at = now()
+      WHERE (warehouses.name, warehouses.type) IS DISTINCT FROM (excluded.name, excluded.type)`,
+    [tenantId, syncJobId]
+  )
+
+  await raw.query(
+    `INSERT INTO products (tenant_id, marketplace_type, external_id, vendor_code, name, brand, category, barcodes, search_text, updated_at)
+     SELECT $1::uuid, k.marketplace_type, k.external_id, k.vendor_code, k.name, k.brand, k.category, k.barcodes,
+            lower(concat_ws(' ', k.name, k.vendor_code, array_to_string(k.barcodes, ' '))), $2::timestamptz
+       FROM merge_kept k
+     ON CONFLICT (tenant_id, marketplace_type, external_id) DO UPDATE
+        SET vendor_code = excluded.vendor_code, name = excluded.name, brand = excluded.brand, category = excluded.category,
+            barcodes = excluded.barcodes, search_text = excluded.search_text, archived = false, archived_at = NULL,
+            updated_at = excluded.updated_at
+      WHERE (products.vendor_code, products.name, products.brand, products.category, products.barcodes, products.archived)
+            IS DISTINCT FROM (excluded.vendor_code, excluded.name, excluded.brand, excluded.category, excluded.barcodes, false)`,
+    [tenantId, at]
+  )
+
+  await raw.query(
+    `UPDATE products p SET archived = true, archived_at = $3::timestamptz, updated_at = $3::timestamptz
+      WHERE p.tenant_id = $1 AND p.marketplace_type = ANY($2::text[]) AND NOT p.archived
+        AND NOT EXISTS (SELECT 1 FROM merge_kept k WHERE k.marketplace_type = p.marketplace_type AND k.external_id = p.external_id)`,
+    [tenantId, marketplaces, at]
+  )
+
+  await raw.query(
+    `INSERT INTO skus (tenant_id, product_id, marketplace_type, external_id, size, barcodes)
+     SELECT $1::uuid, p.id, s.marketplace_type, s.external_id, s.size, s.barcodes
+       FROM sync_stage_skus s
+       JOIN merge_kept k ON k.marketplace_type = s.marketplace_type AND k.external_id = s.product_external_id
+       JOIN products p ON p.tenant_id = $1 AND p.marketplace_type = s.marketplace_type AND p.external_id = s.product_external_id
+      WHERE s.sync_job_id = $2
+     ON CONFLICT (tenant_id, marketplace_type, external_id) DO UPDATE
+        SET product_id = excluded.product_id, size = excluded.size, barcodes = excluded.barcodes
+      WHERE (skus.product_id, skus.size, skus.barcodes) IS DISTINCT FROM (excluded.product_id, excluded.size, excluded.barcodes)`,
+    [tenantId, syncJobId]
+  )
+
+  await raw.query(
+    `CREATE TEMP TABLE merge_levels ON COMMIT DROP AS
+       SELECT sk.id AS sku_id, w.id AS warehouse_id, sk.product_id,
+              sum(st.quantity)::int AS quantity, sum(st.reserved)::int AS reserved,
+              sum(st.in_way_to_client)::int AS in_way_to_client, sum(st.in_way_from_client)::int AS in_way_from_client
+         FROM sync_stage_stocks st
+         JOIN skus sk ON sk.tenant_id = $1 AND sk.marketplace_type = st.marketplace_type AND sk.external_id = st.sku_external_id
+         JOIN products p ON p.id = sk.product_id AND NOT p.archived
+         JOIN warehouses w ON w.tenant_id = $1 AND w.marketplace_type = st.marketplace_type AND w.external_id = st.warehouse_external_id
+        WHERE st.sync_job_id = $2
+        GROUP BY sk.id, w.id, sk.product_id`,
+    [tenantId, syncJobId]
+  )
+  await raw.query('CREATE UNIQUE INDEX ON merge_levels (sku_id, warehouse_id)')
+
+  await raw.query(
+    `CREATE TEMP TABLE merge_changes ON COMMIT DROP AS
+       SELECT n.sku_id, n.warehouse_id, n.product_id, n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client
+         FROM merge_levels n
+         LEFT JOIN stock_levels l ON l.tenant_id = $1 AND l.sku_id = n.sku_id AND l.warehouse_id = n.warehouse_id
+        WHERE l.sku_id IS NULL
+           OR (l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client)
+              IS DISTINCT FROM (n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client)
+       UNION ALL
+       SELECT l.sku_id, l.warehouse_id, l.product_id, 0, 0, 0, 0
+         FROM stock_levels l
+         JOIN warehouses w ON w.id = l.warehouse_id
+        WHERE l.tenant_id = $1 AND w.marketplace_type = ANY($2::text[])
+          AND (l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client) <> (0, 0, 0, 0)
+          AND NOT EXISTS (SELECT 1 FROM merge_levels n WHERE n.sku_id = l.sku_id AND n.warehouse_id = l.warehouse_id)`,
+    [tenantId, marketplaces]
+  )
+
+  const history = await raw.query(
+    `INSERT INTO stock_history (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, recorded_at, sync_job_id)
+     SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz, $3::uuid
+       FROM merge_changes
+     ON CONFLICT DO NOTHING`,
+    [tenantId, at, syncJobId]
+  )
+
+  await raw.query(
+    `INSERT INTO stock_levels (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, updated_at)
+     SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz
+       FROM merge_changes
+     ON CONFLICT (tenant_id, sku_id, warehouse_id) DO UPDATE
+        SET product_id = excluded.product_id, quantity = excluded.quantity, reserved = excluded.reserved,
+            in_way_to_client = excluded.in_way_to_client, in_way_from_client = excluded.in_way_from_client,
+            updated_at = excluded.updated_at`,
+    [tenantId, at]
+  )
+
+  await raw.query(
+    `UPDATE products p SET updated_at = $2::timestamptz
+      WHERE p.tenant_id = $1 AND p.id IN (SELECT DISTINCT product_id FROM merge_changes) AND p.updated_at < $2::timestamptz`,
+    [tenantId, at]
+  )
+
+  const kept = productLimit === null ? staged : Math.min(staged, productLimit)
+  return { products: kept, truncated: staged > kept, historyRows: (history as { rowCount?: number; affectedRows?: number }).rowCount ?? (history as { affectedRows?: number }).affectedRows ?? 0 }
+}

@@ -1,0 +1,156 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Database, SqlExecutor } from '../../db/database.js'
+import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
+import type { ClientFactory } from '../../marketplaces/from-config.js'
+import type { MarketplaceClient, MarketplaceType } from '../../marketplaces/types.js'
+import type { MultiFernet } from '../../security/fernet.js'
+import { recordAudit } from '../audit/repository.js'
+import { findTenant } from '../tenants/repository.js'
+import { planLimits } from '../tenants/plans.js'
+import { mergeStaged } from './merge.js'
+import * as repo from './repository.js'
+
+export interface SyncAttempt {
+  syncJobId: string
+  tenantId: string
+  /** No retry follows this attempt: a failure is final. */
+  finalAttempt: boolean
+}
+
+export type AttemptOutcome = 'succeeded' | 'failed' | 'skipped'
+
+/** Thrown to hand the job back to the queue for another attempt (with backoff). */
+export class RetryableSyncError extends Error {
+  override name = 'RetryableSyncError'
+}
+
+interface Progress {
+  pages: number
+  productsSeen: number
+  stockRows: number
+}
+
+/**
+ * Runs one attempt of a tenant's sync: reads every marketplace with stored credentials page by page into staging
+ * (each page in its own short transaction), then merges everything in one transaction. A failure before the merge
+ * leaves products and stock untouched.
+ */
+export class SyncRunner {
+  constructor(
+    private readonly deps: {
+      db: Database
+      cipher: MultiFernet
+      clients: ClientFactory
+      log: FastifyBaseLogger
+      /** Called inside the merge transaction, after the new levels are in place. */
+      afterMerge?: (raw: SqlExecutor, tenantId: string, syncJobId: string) => Promise<void>
+    }
+  ) {}
+
+  async run(attempt: SyncAttempt, signal?: AbortSignal): Promise<AttemptOutcome> {
+    const { db } = this.deps
+    const { tenantId, syncJobId } = attempt
+    const started = await db.tenant(tenantId, async (tx, raw) => {
+      const job = await repo.startAttempt(tx, tenantId, syncJobId)
+      if (!job) return null
+      await repo.clearStaging(raw, syncJobId)
+      const tenant = await findTenant(tx, tenantId)
+      const credentials = await repo.listSyncableCredentials(tx, tenantId)
+      return { job, plan: tenant?.plan ?? 'free', credentials }
+    })
+    if (!started) return 'skipped'
+    const log = this.deps.log.child({ syncJobId, tenantId, attempt: started.job.attempts })
+    const progress: Progress = { pages: 0, productsSeen: 0, stockRows: 0 }
+    const synced: string[] = []
+    try {
+      if (started.credentials.length === 0) throw new MarketplaceAuthError({ marketplace: 'wildberries', detail: 'no usable marketplace credentials are stored' })
+      for (const stored of started.credentials) {
+        const marketplace = stored.marketplaceType as MarketplaceType
+        const client = this.deps.clients(
+          marketplace,
+          {
+            apiKey: this.deps.cipher.decrypt(stored.apiKeyEncrypted),
+            clientId: stored.clientIdEncrypted ? this.deps.cipher.decrypt(stored.clientIdEncrypted) : undefined
+          },
+          { pacingKey: tenantId, signal }
+        )
+        await this.readMarketplace(client, { syncJobId, tenantId, marketplace }, progress)
+        synced.push(marketplace)
+      }
+      const limit = planLimits(started.plan).products
+      const result = await db.tenant(tenantId, async (tx, raw) => {
+        const merged = await mergeStaged(raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt: new Date() })
+        await this.deps.afterMerge?.(raw, tenantId, syncJobId)
+        await repo.clearStaging(raw, syncJobId)
+        for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)
+        await repo.recordProgress(tx, tenantId, syncJobId, progress)
+        await repo.finishJob(tx, tenantId, syncJobId, {
+          status: 'succeeded',
+          truncated: merged.truncated,
+          errorDetail: merged.truncated ? `The plan allows ${limit} products; the first ${limit} by external id were stored` : null
+        })
+        return merged
+      })
+      log.info({ ...progress, products: result.products, truncated: result.truncated, historyRows: result.historyRows }, 'sync succeeded')
+      return 'succeeded'
+    } catch (error) {
+      return this.fail(attempt, error, progress, log)
+    }
+  }
+
+  private async readMarketplace(client: MarketplaceClient, scope: repo.StageScope, progress: Progress): Promise<void> {
+    const { db } = this.deps
+    const warehouses = await client.sellerWarehouses()
+    for await (const page of client.products()) {
+      let stockRows = 0
+      await db.tenant(scope.tenantId, (_tx, raw) => repo.stageProducts(raw, scope, page))
+      const skus = page.flatMap((p) => p.skus)
+      if (warehouses.length > 0 && skus.length > 0) {
+        for await (const stocks of client.sellerStocks(skus, warehouses)) {
+          await db.tenant(scope.tenantId, (_tx, raw) => repo.stageStocks(raw, scope, stocks))
+          stockRows += stocks.length
+        }
+      }
+      progress.pages += 1
+      progress.productsSeen += page.length
+      progress.stockRows += stockRows
+      await db.tenant(scope.tenantId, (tx) => repo.recordProgress(tx, scope.tenantId, scope.syncJobId, progress))
+    }
+    for await (const stocks of client.fulfillmentStocks()) {
+      await db.tenant(scope.tenantId, (_tx, raw) => repo.stageStocks(raw, scope, stocks))
+      progress.pages += 1
+      progress.stockRows += stocks.length
+    }
+  }
+
+  private async fail(attempt: SyncAttempt, error: unknown, progress: Progress, log: FastifyBaseLogger): Promise<AttemptOutcome> {
+    const { db } = this.deps
+    const { tenantId, syncJobId } = attempt
+    const auth = error instanceof MarketplaceAuthError
+    const code = auth ? 'credentials_invalid' : error instanceof MarketplaceError ? error.code : 'internal_error'
+    const detail = error instanceof MarketplaceError ? error.detail : 'The sync failed unexpectedly; it has been logged'
+    const final = auth || attempt.finalAttempt
+    log[auth ? 'warn' : 'error']({ err: error, code, final }, 'sync attempt failed')
+    await db.tenant(tenantId, async (tx, raw) => {
+      await repo.clearStaging(raw, syncJobId)
+      await repo.recordProgress(tx, tenantId, syncJobId, progress)
+      if (auth && error instanceof MarketplaceAuthError) {
+        await repo.setCredentialStatus(tx, tenantId, error.marketplace, 'invalid', error.detail)
+        await recordAudit(tx, {}, {
+          tenantId,
+          actorUserId: null,
+          action: 'credentials.invalid',
+          target: { type: 'credentials', id: error.marketplace },
+          details: { detail: error.detail, sync_job_id: syncJobId }
+        })
+      }
+      await repo.finishJob(tx, tenantId, syncJobId, {
+        status: final ? 'failed' : 'queued',
+        errorCode: code,
+        errorDetail: final ? detail : `Attempt failed (${detail}); it will be retried`
+      })
+    })
+    if (!final) throw new RetryableSyncError(detail)
+    return 'failed'
+  }
+}

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildTestApp, registerTenant, type Account, type TestApp } from '../../helpers/app.js'
+
+let t: TestApp
+beforeAll(async () => {
+  t = await buildTestApp()
+})
+afterAll(() => t.close())
+
+let keyCounter = 0
+function newKey(prefix = 'wb') {
+  keyCounter += 1
+  return `${prefix}-sync-key-${process.pid}-${keyCounter}`
+}
+
+async function tenantWithWildberries(seller: Record<string, unknown> = {}): Promise<{ owner: Account; apiKey: string }> {
+  const apiKey = newKey()
+  t.fake.sellers.upsert({ marketplace: 'wildberries', apiKey, products: 120, sizesPerProduct: 2, sellerWarehouses: 2, fboWarehouses: 1, ...seller })
+  const owner = await registerTenant(t.app)
+  const res = await t.app.inject({
+    method: 'PATCH',
+    url: '/api/v1/tenants/me/credentials',
+    headers: owner.headers,
+    payload: { marketplace_type: 'wildberries', api_key: apiKey }
+  })
+  expect(res.statusCode, res.body).toBe(200)
+  return { owner, apiKey }
+}
+
+async function runSync(owner: Account) {
+  const res = await t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })
+  expect(res.statusCode, res.body).toBe(202)
+  return waitForJob(owner, res.json().job_id)
+}
+
+async function waitForJob(owner: Account, id: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const job = (await t.app.inject({ url: `/api/v1/sync/jobs/${id}`, headers: owner.headers })).json()
+    if (job.status === 'succeeded' || job.status === 'failed') return job
+    if (Date.now() > deadline) throw new Error(`sync ${id} still ${job.status}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+async function counts(tenantId: string) {
+  return t.app.db.tenant(tenantId, async (_tx, raw) => {
+    const one = async (sql: string) => (await raw.query<{ n: number }>(sql)).rows[0]!.n
+    return {
+      products: await one('SELECT count(*)::int AS n FROM products WHERE NOT archived'),
+      archived: await one('SELECT count(*)::int AS n FROM products WHERE archived'),
+      skus: await one('SELECT count(*)::int AS n FROM skus'),
+      levels: await one('SELECT count(*)::int AS n FROM stock_levels'),
+      history: await one('SELECT count(*)::int AS n FROM stock_history'),
+      staged: await one('SELECT count(*)::int AS n FROM sync_stage_stocks')
+    }
+  })
+}
+
+describe('sync', () => {
+  describe('POST /api/v1/products/sync', () => {
+    it('should answer 409 without stored credentials', async () => {
+      const owner = await registerTenant(t.app)
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })
+      expect(res.statusCode).toBe(409)
+      expect(res.json().type).toMatch(/no-credentials$/)
+    })
+
+    it('should sync products, SKUs, warehouses and stock end to end', async () => {
+      const { owner } = await tenantWithWildberries()
+      const job = await runSync(owner)
+      expect(job).toMatchObject({ status: 'succeeded', trigger: 'manual', marketplaces: ['wildberries'], error: null })
+      expect(job.progress.products).toBe(120)
+      const c = await counts(owner.tenantId)
+      expect(c).toMatchObject({ products: 120, skus: 240, staged: 0 })
+      expect(c.levels).toBeGreaterThan(0)
+      expect(c.history).toBe(c.levels)
+      const tenant = (await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json()
+      expect(tenant.credentials[0].status).toBe('valid')
+    })
+
+    it('should add no history when the same sync runs twice', async () => {
+      const { owner } = await tenantWithWildberries()
+      await runSync(owner)
+      const before = await counts(owner.tenantId)
+      await runSync(owner)
+      expect(await counts(owner.tenantId)).toEqual(before)
+    })
+
+    it('should record history only for levels that changed', async () => {
+      const { owner, apiKey } = await tenantWithWildberries()
+      await runSync(owner)
+      const before = await counts(owner.tenantId)
+      t.fake.sellers.update(apiKey, { stockVersion: 1 })
+      await runSync(owner)
+      const after = await counts(owner.tenantId)
+      expect(after.history).toBeGreaterThan(before.history)
+      expect(after.history - before.history).toBeLessThan(before.levels)
+    })
+
+    it('should archive products gone from the marketplace, never delete them', async () => {
+      const { owner, apiKey } = await tenantWithWildberries()
+      await runSync(owner)
+      t.fake.sellers.update(apiKey, { removedProducts: [0, 1, 2] })
+      await runSync(owner)
+      expect(await counts(owner.tenantId)).toMatchObject({ products: 117, archived: 3 })
+    })
+
+    it('should return the same job for a burst of requests', async () => {
+      const { owner } = await tenantWithWildberries()
+      const results = await Promise.all(Array.from({ length: 8 }, () => t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })))
+      expect(results.every((r) => r.statusCode === 202)).toBe(true)
+      expect(new Set(results.map((r) => r.json().job_id)).size).toBe(1)
+      await waitForJob(owner, results[0]!.json().job_id)
+    })
+
+    it('should mark credentials invalid and fail at once when the marketplace rejects the key', async () => {
+      const { owner, apiKey } = await tenantWithWildberries()
+      t.fake.sellers.remove(apiKey)
+      const job = await runSync(owner)
+      expect(job).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'credentials_invalid' } })
+      const tenant = (await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json()
+      expect(tenant.credentials[0].status).toBe('invalid')
+    })
+
+    it('should leave the previous data intact when a sync fails midway', async () => {
+      const { owner, apiKey } = await tenantWithWildberries()
+      await runSync(owner)
+      const before = await counts(owner.tenantId)
+      t.fake.sellers.update(apiKey, { stockVersion: 5, removedProducts: [0] })
+      t.fake.faults.add({ route: '/content/v2/get/cards/list', kind: 'server_error', status: 500, times: 1000, after: 1, apiKey })
+      const job = await waitForJob(owner, (await t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })).json().job_id, 60_000)
+      t.fake.faults.clear()
+      expect(job.status).toBe('failed')
+      expect(job.attempts).toBeGreaterThan(1)
+      expect(await counts(owner.tenantId)).toEqual(before)
+    }, 90_000)
+  })
+
+  describe('GET /api/v1/sync/jobs', () => {
+    it('should list the tenant’s jobs newest first and page with a cursor', async () => {
+      const { owner } = await tenantWithWildberries({ products: 3 })
+      await runSync(owner)
+      await runSync(owner)
+      const first = (await t.app.inject({ url: '/api/v1/sync/jobs?limit=1', headers: owner.headers })).json()
+      expect(first.items).toHaveLength(1)
+      const second = (await t.app.inject({ url: `/api/v1/sync/jobs?limit=1&cursor=${first.next_cursor}`, headers: owner.headers })).json()
+      expect(second.items).toHaveLength(1)
+      expect(second.items[0].id).not.toBe(first.items[0].id)
+      expect((await t.app.inject({ url: '/api/v1/sync/jobs?cursor=garbage', headers: owner.headers })).statusCode).toBe(422)
+    })
+
+    it('should answer 404 for another tenant’s job', async () => {
+      const { owner } = await tenantWithWildberries({ products: 3 })
+      const job = await runSync(owner)
+      const stranger = await registerTenant(t.app)
+      expect((await t.app.inject({ url: `/api/v1/sync/jobs/${job.id}`, headers: stranger.headers })).statusCode).toBe(404)
+      expect((await t.app.inject({ url: '/api/v1/sync/jobs', headers: stranger.headers })).json().items).toEqual([])
+    })
+  })
+})
