@@ -30,7 +30,13 @@ export const Tenant = Type.Object({
       api_requests_per_minute: Type.Integer()
     })
   }),
-  credentials: Type.Array(CredentialMetadata)
+  credentials: Type.Array(CredentialMetadata),
+  sync: Type.Object({
+    last_success_at: Nullable(Timestamp),
+    last_error: Type.Union([Type.Object({ code: Type.String(), detail: Nullable(Type.String()), at: Timestamp }), Type.Null()]),
+    stale: Type.Boolean({ description: 'The last successful sync is older than twice the plan’s interval (or there was none)' }),
+    active_job_id: Nullable(Type.String({ format: 'uuid' }))
+  })
 })
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })

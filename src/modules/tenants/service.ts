@@ -26,6 +26,9 @@ interface OverviewRow {
   plan: Plan
   subscription_status: string
   credentials: Array<Static<typeof CredentialMetadata>>
+  last_success_at: Date | string | null
+  last_error: { code: string; detail: string | null; at: string } | null
+  active_job_id: string | null
 }
 
 /** The whole `GET /tenants/me` answer in one statement: it is the most frequent authenticated read. */
@@ -35,9 +38,30 @@ SELECT t.id, t.name, t.marketplace_type, t.created_at, s.plan, s.status AS subsc
                    'marketplace_type', c.marketplace_type, 'configured_at', c.configured_at,
                    'api_key_last4', c.api_key_last4, 'status', c.status, 'status_detail', c.status_detail,
                    'verified_at', c.verified_at) ORDER BY c.marketplace_type)
-                 FROM marketplace_credentials c WHERE c.tenant_id = t.id), '[]'::json) AS credentials
+                 FROM marketplace_credentials c WHERE c.tenant_id = t.id), '[]'::json) AS credentials,
+       (SELECT max(j.finished_at) FROM sync_jobs j WHERE j.tenant_id = t.id AND j.status = 'succeeded') AS last_success_at,
+       (SELECT json_build_object('code', j.error_code, 'detail', j.error_detail, 'at', j.finished_at)
+          FROM sync_jobs j WHERE j.tenant_id = t.id AND j.status = 'failed'
+         ORDER BY j.finished_at DESC LIMIT 1) AS last_error,
+       (SELECT j.id FROM sync_jobs j WHERE j.tenant_id = t.id AND j.status IN ('queued', 'running')) AS active_job_id
   FROM tenants t JOIN subscriptions s ON s.tenant_id = t.id
  WHERE t.id = $1`
+
+/**
+ * A tenant's data is stale when its last successful sync is older than twice its plan's interval, or when it
+ * has credentials but never synced successfully.
+ */
+function syncHealth(row: OverviewRow, intervalMinutes: number) {
+  const lastSuccess = row.last_success_at ? new Date(row.last_success_at) : null
+  const staleAfterMs = 2 * intervalMinutes * 60_000
+  const stale = lastSuccess ? Date.now() - lastSuccess.getTime() > staleAfterMs : row.credentials.length > 0
+  return {
+    last_success_at: lastSuccess?.toISOString() ?? null,
+    last_error: row.last_error ? { ...row.last_error, at: new Date(row.last_error.at).toISOString() } : null,
+    stale,
+    active_job_id: row.active_job_id
+  }
+}
 
 function lastFour(secret: string): string {
   return secret.slice(-4)
@@ -66,7 +90,8 @@ export class TenantsService {
           api_requests_per_minute: limits.apiRequestsPerMinute
         }
       },
-      credentials: row.credentials
+      credentials: row.credentials,
+      sync: syncHealth(row, limits.syncIntervalMinutes)
     }
   }
 

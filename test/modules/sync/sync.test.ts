@@ -159,3 +159,18 @@ describe('sync', () => {
     })
   })
 })
+
+describe('sync health on GET /api/v1/tenants/me', () => {
+  it('should show the last success, the last error and staleness', async () => {
+    const { owner, apiKey } = await tenantWithWildberries({ products: 3 })
+    const fresh = (await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json()
+    expect(fresh.sync).toMatchObject({ last_success_at: null, last_error: null, stale: true })
+    const ok = await runSync(owner)
+    const synced = (await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json()
+    expect(synced.sync).toMatchObject({ last_success_at: ok.finished_at, last_error: null, stale: false, active_job_id: null })
+    t.fake.sellers.remove(apiKey)
+    await runSync(owner)
+    const failed = (await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json()
+    expect(failed.sync).toMatchObject({ last_success_at: ok.finished_at, last_error: { code: 'credentials_invalid' }, stale: false })
+  })
+})
