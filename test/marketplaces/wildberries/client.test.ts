@@ -69,12 +69,16 @@ describe('WildberriesClient', () => {
 
     it('should give up with MarketplaceUnavailableError within the verify timeout', async () => {
       fake.faults.add({ route: '/ping', kind: 'delay', delayMs: 3_000, times: 10 })
+      const recorder = eventRecorder()
       const started = performance.now()
 
-      const error = await rejection(client(TOKEN, { verifyTimeoutMs: 300 }).verifyCredentials())
+      const error = await rejection(
+        client(TOKEN, { verifyTimeoutMs: 300, onCall: recorder.onCall }).verifyCredentials()
+      )
 
       expect(error).toBeInstanceOf(MarketplaceUnavailableError)
       expect(performance.now() - started).toBeLessThan(1_000)
+      expect(recorder.events).toEqual([expect.objectContaining({ endpoint: '/ping', status: 'timeout', attempt: 1 })])
     })
 
     it('should keep the token out of error messages', async () => {
