@@ -126,7 +126,11 @@ export class Transport {
     try {
       response = await this.exchange(call, attemptController.signal)
     } catch (error) {
-      if (signal?.aborted) throw signal.reason
+      if (signal?.aborted) {
+        // Cut by the call's deadline rather than by the caller: still an attempt that timed out.
+        if (!this.options.signal?.aborted) this.report(call, 'timeout', started, attempt)
+        throw signal.reason
+      }
       const timedOut = attemptController.signal.aborted
       this.report(call, timedOut ? 'timeout' : 'network_error', started, attempt)
       const reason = timedOut ? `no response within ${timeoutMs} ms` : `connection failed (${errorCode(error)})`
