@@ -12,7 +12,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['src/cli/**', 'bench/**', 'scripts/**'],
+    files: ['src/cli/**', 'bench/**', 'scripts/**', 'src/fake-marketplace/main.ts'],
     rules: { 'no-console': 'off' }
   }
 )

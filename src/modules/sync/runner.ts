@@ -87,6 +87,7 @@ export class SyncRunner {
         await repo.finishJob(tx, tenantId, syncJobId, {
           status: 'succeeded',
           truncated: merged.truncated,
+          errorCode: merged.truncated ? 'products_quota_truncated' : null,
           errorDetail: merged.truncated ? `The plan allows ${limit} products; the first ${limit} by external id were stored` : null
         })
         return merged

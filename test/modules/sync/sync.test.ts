@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { scheduleDueSyncs } from '../../../src/jobs/sync-scheduler.js'
+import { syncJobs } from '../../../src/db/schema.js'
+import { setPlan } from '../../../src/modules/tenants/repository.js'
 import { buildTestApp, registerTenant, type Account, type TestApp } from '../../helpers/app.js'
 
 let t: TestApp
@@ -173,4 +176,73 @@ describe('sync health on GET /api/v1/tenants/me', () => {
     const failed = (await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json()
     expect(failed.sync).toMatchObject({ last_success_at: ok.finished_at, last_error: { code: 'credentials_invalid' }, stale: false })
   })
+})
+
+describe('plans and quotas', () => {
+  it('should store the first N products of a catalogue past the product quota and say the job was truncated', async () => {
+    const { owner } = await tenantWithWildberries({ products: 1005, sizesPerProduct: 1, sellerWarehouses: 1, fboWarehouses: 0 })
+    const job = await runSync(owner)
+    expect(job).toMatchObject({ status: 'succeeded', truncated: true })
+    expect(job.error.detail).toContain('1000 products')
+    expect((await counts(owner.tenantId)).products).toBe(1000)
+  }, 60_000)
+
+  it('should refuse manual syncs past the plan’s daily allowance with a 403 naming the quota', async () => {
+    const { owner } = await tenantWithWildberries({ products: 3 })
+    await t.app.db.tenant(owner.tenantId, (tx) =>
+      tx.insert(syncJobs).values(
+        Array.from({ length: 10 }, () => ({ tenantId: owner.tenantId, marketplaces: ['wildberries'], trigger: 'manual', status: 'succeeded' }))
+      )
+    )
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })
+    expect(res.statusCode).toBe(403)
+    expect(res.json().type).toMatch(/quota-exceeded\/manual-syncs$/)
+    await t.app.db.system((tx) => setPlan(tx, owner.tenantId, 'enterprise'))
+    expect((await t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })).statusCode).toBe(202)
+  })
+})
+
+describe('scheduled sync', () => {
+  it('should queue a scheduled sync for tenants with usable credentials whose interval has passed, once', async () => {
+    const { owner } = await tenantWithWildberries({ products: 3 })
+    const bare = await registerTenant(t.app)
+    await scheduleDueSyncs(t.app.db, t.app.services.sync, t.app.log)
+    const jobs = (await t.app.inject({ url: '/api/v1/sync/jobs', headers: owner.headers })).json().items
+    expect(jobs).toHaveLength(1)
+    expect(jobs[0].trigger).toBe('scheduled')
+    expect((await t.app.inject({ url: '/api/v1/sync/jobs', headers: bare.headers })).json().items).toEqual([])
+    await waitForJob(owner, jobs[0].id)
+    await scheduleDueSyncs(t.app.db, t.app.services.sync, t.app.log)
+    expect((await t.app.inject({ url: '/api/v1/sync/jobs', headers: owner.headers })).json().items).toHaveLength(1)
+  })
+
+  it('should not schedule tenants whose credentials are invalid', async () => {
+    const { owner, apiKey } = await tenantWithWildberries({ products: 3 })
+    t.fake.sellers.remove(apiKey)
+    await runSync(owner)
+    await t.app.db.tenant(owner.tenantId, (tx) => tx.update(syncJobs).set({ createdAt: new Date(Date.now() - 3 * 60 * 60 * 1000) }))
+    await scheduleDueSyncs(t.app.db, t.app.services.sync, t.app.log)
+    expect((await t.app.inject({ url: '/api/v1/sync/jobs', headers: owner.headers })).json().items).toHaveLength(1)
+  })
+})
+
+describe('Ozon sync', () => {
+  it('should sync an Ozon catalogue with Client-Id and Api-Key', async () => {
+    const apiKey = newKey('ozon')
+    t.fake.sellers.upsert({ marketplace: 'ozon', apiKey, clientId: '424242', products: 1200, sellerWarehouses: 2, fboWarehouses: 1 })
+    const owner = await registerTenant(t.app, { marketplace_type: 'ozon' })
+    const saved = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/tenants/me/credentials',
+      headers: owner.headers,
+      payload: { marketplace_type: 'ozon', api_key: apiKey, client_id: '424242' }
+    })
+    expect(saved.json().status).toBe('valid')
+    await t.app.db.system((tx) => setPlan(tx, owner.tenantId, 'pro'))
+    const job = await runSync(owner)
+    expect(job).toMatchObject({ status: 'succeeded', marketplaces: ['ozon'], truncated: false })
+    const c = await counts(owner.tenantId)
+    expect(c.products).toBe(1200)
+    expect(c.levels).toBeGreaterThan(0)
+  }, 60_000)
 })

@@ -68,6 +68,26 @@ describe('tenants', () => {
       expect(MultiFernet.fromEnv(t.config.secrets.encryptionKeys!).decrypt(stored!.api_key_encrypted)).toBe(apiKey)
     })
 
+    it('should refuse a key the marketplace rejects with 422 and store nothing', async () => {
+      const owner = await registerTenant(t.app)
+      const res = await req('PATCH', '/api/v1/tenants/me/credentials', owner.headers, { marketplace_type: 'wildberries', api_key: 'wb-unknown-key-000' })
+      expect(res.statusCode).toBe(422)
+      expect(res.json().errors[0].field).toBe('api_key')
+      expect(res.body).not.toContain('wb-unknown-key-000')
+      expect((await req('GET', '/api/v1/tenants/me', owner.headers)).json().credentials).toEqual([])
+    })
+
+    it('should store the key as unverified when the marketplace does not answer in time', async () => {
+      const owner = await registerTenant(t.app)
+      t.fake.faults.add({ route: '/ping', kind: 'delay', delayMs: 5_000, apiKey: WB_KEY })
+      const started = Date.now()
+      const res = await req('PATCH', '/api/v1/tenants/me/credentials', owner.headers, { marketplace_type: 'wildberries', api_key: WB_KEY })
+      t.fake.faults.clear()
+      expect(Date.now() - started).toBeLessThan(4_500)
+      expect(res.statusCode).toBe(200)
+      expect(res.json()).toMatchObject({ status: 'unverified', status_detail: expect.stringContaining('Not verified') })
+    })
+
     it('should require client_id for ozon', async () => {
       const owner = await registerTenant(t.app)
       const res = await req('PATCH', '/api/v1/tenants/me/credentials', owner.headers, { marketplace_type: 'ozon', api_key: 'ozon-key-12345678' })
