@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFernetKey } from '../src/security/fernet.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx')
+
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -25,7 +25,7 @@ interface Started {
 }
 
 function startServer(env: Record<string, string>): Started {
-  const child = spawn(TSX, ['src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type PgBoss from 'pg-boss'
 import type { Database } from '../db/database.js'
 import { findTenantsDueForSync } from '../modules/sync/repository.js'
 import type { SyncService } from '../modules/sync/service.js'
@@ -10,13 +11,13 @@ const BATCH = 500
  * Queues a scheduled sync for every tenant whose plan interval has passed since its last sync. Runs every minute
  * from pg-boss's cron, on one worker at a time (singleton queue).
  */
-export async function scheduleDueSyncs(db: Database, sync: SyncService, log: FastifyBaseLogger): Promise<number> {
+export async function scheduleDueSyncs(db: Database, boss: PgBoss, sync: SyncService, log: FastifyBaseLogger): Promise<number> {
   const intervals = Object.fromEntries(Object.entries(PLANS).map(([plan, limits]) => [plan, limits.syncIntervalMinutes]))
   const due = await db.system((_tx, raw) => findTenantsDueForSync(raw, intervals, BATCH))
   let queued = 0
   for (const tenant of due) {
     const result = await db.tenant(tenant.tenant_id, (tx, raw) =>
-      sync.enqueue(tx, raw, { tenantId: tenant.tenant_id, marketplaces: tenant.marketplaces, trigger: 'scheduled', requestedBy: null })
+      sync.enqueue(boss, tx, raw, { tenantId: tenant.tenant_id, marketplaces: tenant.marketplaces, trigger: 'scheduled', requestedBy: null })
     )
     if (result.created) queued += 1
   }

@@ -3,6 +3,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { hash, parseOptions, verify, type Algorithm, type Version } from '@node-rs/argon2'
+import { projectPath } from '../project-root.js'
 
 export interface PasswordHashParams {
   /** KiB of memory per hash */
@@ -101,7 +102,7 @@ export class PasswordHasher {
 let commonPasswords: ReadonlySet<string> | undefined
 
 function loadCommonPasswords(): ReadonlySet<string> {
-  const text = readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+  const text = readFileSync(projectPath('src', 'security', 'common-passwords.txt'), 'utf8')
   return new Set(text.split('\n').filter((line) => line !== '' && !line.startsWith('# ')))
 }
 

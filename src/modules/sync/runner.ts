@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database, SqlExecutor } from '../../db/database.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
-import type { MarketplaceClient, MarketplaceType } from '../../marketplaces/types.js'
+import type { MarketplaceClient, MarketplaceType, MarketSku } from '../../marketplaces/types.js'
 import type { MultiFernet } from '../../security/fernet.js'
 import { recordAudit } from '../audit/repository.js'
 import { findTenant } from '../tenants/repository.js'
@@ -23,6 +23,9 @@ export type AttemptOutcome = 'succeeded' | 'failed' | 'skipped'
 export class RetryableSyncError extends Error {
   override name = 'RetryableSyncError'
 }
+
+/** The most SKUs one seller-stock call takes (Wildberries' documented cap; Ozon batches below it itself). */
+const STOCK_BATCH = 1_000
 
 interface Progress {
   pages: number
@@ -102,21 +105,27 @@ export class SyncRunner {
   private async readMarketplace(client: MarketplaceClient, scope: repo.StageScope, progress: Progress): Promise<void> {
     const { db } = this.deps
     const warehouses = await client.sellerWarehouses()
-    for await (const page of client.products()) {
-      let stockRows = 0
-      await db.tenant(scope.tenantId, (_tx, raw) => repo.stageProducts(raw, scope, page))
-      const skus = page.flatMap((p) => p.skus)
-      if (warehouses.length > 0 && skus.length > 0) {
-        for await (const stocks of client.sellerStocks(skus, warehouses)) {
-          await db.tenant(scope.tenantId, (_tx, raw) => repo.stageStocks(raw, scope, stocks))
-          stockRows += stocks.length
-        }
+    // Product pages are small (Wildberries: 100 cards) while a stock call takes up to 1,000 SKUs, so SKUs are
+    // gathered across pages: ten times fewer stock calls, and never more than one batch held in memory.
+    let pendingSkus: MarketSku[] = []
+    const flushStocks = async () => {
+      const batch = pendingSkus
+      pendingSkus = []
+      if (warehouses.length === 0 || batch.length === 0) return
+      for await (const stocks of client.sellerStocks(batch, warehouses)) {
+        await db.tenant(scope.tenantId, (_tx, raw) => repo.stageStocks(raw, scope, stocks))
+        progress.stockRows += stocks.length
       }
+    }
+    for await (const page of client.products()) {
+      await db.tenant(scope.tenantId, (_tx, raw) => repo.stageProducts(raw, scope, page))
+      pendingSkus.push(...page.flatMap((p) => p.skus))
+      if (pendingSkus.length >= STOCK_BATCH) await flushStocks()
       progress.pages += 1
       progress.productsSeen += page.length
-      progress.stockRows += stockRows
       await db.tenant(scope.tenantId, (tx) => repo.recordProgress(tx, scope.tenantId, scope.syncJobId, progress))
     }
+    await flushStocks()
     for await (const stocks of client.fulfillmentStocks()) {
       await db.tenant(scope.tenantId, (_tx, raw) => repo.stageStocks(raw, scope, stocks))
       progress.pages += 1

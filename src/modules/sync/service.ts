@@ -16,13 +16,15 @@ export interface SyncRequestResult {
 }
 
 export class SyncService {
-  constructor(private readonly deps: { db: Database; boss: () => PgBoss }) {}
+  constructor(private readonly deps: { db: Database; boss: () => Promise<PgBoss> }) {}
 
   /**
    * Queues a sync of every marketplace with stored credentials. A sync already queued or running is returned as
    * is, so a burst of requests yields one sync. The job row and the queue message commit together.
    */
   async request(auth: AuthContext): Promise<SyncRequestResult> {
+    // Awaited before the transaction: on PGlite a transaction holds the only connection the queue could start on.
+    const boss = await this.deps.boss()
     return this.deps.db.tenant(auth.tenantId, async (tx, raw) => {
       const active = await repo.findActiveJob(tx, auth.tenantId)
       if (active) return { job: active, created: false }
@@ -38,7 +40,7 @@ export class SyncService {
           extra: { limit }
         })
       }
-      return this.enqueue(tx, raw, {
+      return this.enqueue(boss, tx, raw, {
         tenantId: auth.tenantId,
         marketplaces: credentials.map((c) => c.marketplaceType),
         trigger: 'manual',
@@ -48,14 +50,14 @@ export class SyncService {
   }
 
   /** Inserts the job row and its queue message in the caller's transaction; concurrent callers get the winner's job. */
-  async enqueue(tx: Db, raw: SqlExecutor, job: Parameters<typeof repo.insertQueuedJob>[1]): Promise<SyncRequestResult> {
+  async enqueue(boss: PgBoss, tx: Db, raw: SqlExecutor, job: Parameters<typeof repo.insertQueuedJob>[1]): Promise<SyncRequestResult> {
     const inserted = await repo.insertQueuedJob(tx, job)
     if (!inserted) {
       const active = await repo.findActiveJob(tx, job.tenantId)
       if (!active) throw new Error('a concurrent sync finished between insert and lookup')
       return { job: active, created: false }
     }
-    await sendInTransaction(this.deps.boss(), raw, QUEUES.sync, { syncJobId: inserted.id, tenantId: job.tenantId })
+    await sendInTransaction(boss, raw, QUEUES.sync, { syncJobId: inserted.id, tenantId: job.tenantId })
     return { job: inserted, created: true }
   }
 

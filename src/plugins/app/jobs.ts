@@ -5,10 +5,12 @@ import type { Config } from '../../config/env.js'
 import { QUEUES, createBoss, createQueues } from '../../jobs/queue.js'
 import { scheduleDueSyncs } from '../../jobs/sync-scheduler.js'
 import type { SyncAttempt } from '../../modules/sync/runner.js'
+import type { CheckState } from './readiness.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    boss: PgBoss
+    /** Resolves to the started queue. Start-up does not wait for it, so the API can answer meanwhile. */
+    boss: () => Promise<PgBoss>
   }
 }
 
@@ -18,37 +20,50 @@ interface SyncJobData {
 }
 
 /**
- * The job queue (pg-boss) and, unless this process serves the API only, its workers. Workers start once the app
- * is ready and drain on close: running syncs finish (up to the shutdown timeout) before the database closes.
+ * The job queue (pg-boss) and, unless this process serves the API only, its workers. The queue starts beside the
+ * HTTP server rather than before it (it takes a few hundred milliseconds); whatever enqueues awaits it. Workers
+ * drain on close: running syncs finish (up to the shutdown timeout) before the database closes.
  */
 async function jobs(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts
-  const settings = { url: config.db.url, ...config.jobs, pollIntervalSeconds: config.jobs.pollIntervalSeconds }
+  const settings = { url: config.db.url, ...config.jobs }
   const boss = createBoss(app.db, settings)
   boss.on('error', (err) => app.log.error({ err }, 'job queue error'))
-  await boss.start()
-  await createQueues(boss, settings)
-  app.decorate('boss', boss)
+  const started = boss.start().then(async () => {
+    await createQueues(boss, settings)
+    return boss
+  })
+  // The rejection is reported by readiness and by every enqueue; this only keeps it from being unhandled.
+  started.catch((err: unknown) => app.log.error({ err }, 'job queue failed to start'))
+  app.decorate('boss', () => started)
+  app.addHook('onReady', async () => {
+    app.readiness.register('jobs', () => started.then((): CheckState => 'ok'))
+  })
   app.addHook('onClose', async () => {
+    await started.catch(() => undefined)
     await boss.stop({ graceful: true, wait: true, timeout: config.shutdownTimeoutMs })
   })
 
   if (config.role === 'api') return
   app.addHook('onReady', async () => {
-    const runner = app.services.syncRunner
-    const workOptions = { batchSize: 1, pollingIntervalSeconds: config.jobs.pollIntervalSeconds, includeMetadata: true as const }
-    for (let i = 0; i < config.jobs.workerConcurrency; i += 1) {
-      await boss.work<SyncJobData>(QUEUES.sync, workOptions, async ([job]) => {
-        if (!job) return
-        const attempt: SyncAttempt = { ...job.data, finalAttempt: job.retryCount >= job.retryLimit }
-        await runner.run(attempt)
-      })
-    }
-    await boss.work(QUEUES.syncScheduler, { pollingIntervalSeconds: config.jobs.pollIntervalSeconds }, async () => {
-      await scheduleDueSyncs(app.db, app.services.sync, app.log)
-    })
-    await boss.schedule(QUEUES.syncScheduler, '* * * * *')
+    void started.then(() => startWorkers(app, boss, config)).catch((err: unknown) => app.log.error({ err }, 'job workers failed to start'))
   })
 }
 
-export default fp(jobs, { name: 'jobs', dependencies: ['database'] })
+async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config): Promise<void> {
+  const runner = app.services.syncRunner
+  const workOptions = { batchSize: 1, pollingIntervalSeconds: config.jobs.pollIntervalSeconds, includeMetadata: true as const }
+  for (let i = 0; i < config.jobs.workerConcurrency; i += 1) {
+    await boss.work<SyncJobData>(QUEUES.sync, workOptions, async ([job]) => {
+      if (!job) return
+      const attempt: SyncAttempt = { ...job.data, finalAttempt: job.retryCount >= job.retryLimit }
+      await runner.run(attempt)
+    })
+  }
+  await boss.work(QUEUES.syncScheduler, { pollingIntervalSeconds: config.jobs.pollIntervalSeconds }, async () => {
+    await scheduleDueSyncs(app.db, boss, app.services.sync, app.log)
+  })
+  await boss.schedule(QUEUES.syncScheduler, '* * * * *')
+}
+
+export default fp(jobs, { name: 'jobs', dependencies: ['database', 'readiness'] })

@@ -30,7 +30,7 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
     users: new UsersService({ db, hasher }),
     tenants: new TenantsService({ db, cipher, clients }),
-    sync: new SyncService({ db, boss: () => app.boss }),
+    sync: new SyncService({ db, boss: app.boss }),
     syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) })
   })
 }

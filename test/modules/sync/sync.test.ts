@@ -206,13 +206,13 @@ describe('scheduled sync', () => {
   it('should queue a scheduled sync for tenants with usable credentials whose interval has passed, once', async () => {
     const { owner } = await tenantWithWildberries({ products: 3 })
     const bare = await registerTenant(t.app)
-    await scheduleDueSyncs(t.app.db, t.app.services.sync, t.app.log)
+    await scheduleDueSyncs(t.app.db, await t.app.boss(), t.app.services.sync, t.app.log)
     const jobs = (await t.app.inject({ url: '/api/v1/sync/jobs', headers: owner.headers })).json().items
     expect(jobs).toHaveLength(1)
     expect(jobs[0].trigger).toBe('scheduled')
     expect((await t.app.inject({ url: '/api/v1/sync/jobs', headers: bare.headers })).json().items).toEqual([])
     await waitForJob(owner, jobs[0].id)
-    await scheduleDueSyncs(t.app.db, t.app.services.sync, t.app.log)
+    await scheduleDueSyncs(t.app.db, await t.app.boss(), t.app.services.sync, t.app.log)
     expect((await t.app.inject({ url: '/api/v1/sync/jobs', headers: owner.headers })).json().items).toHaveLength(1)
   })
 
@@ -221,7 +221,7 @@ describe('scheduled sync', () => {
     t.fake.sellers.remove(apiKey)
     await runSync(owner)
     await t.app.db.tenant(owner.tenantId, (tx) => tx.update(syncJobs).set({ createdAt: new Date(Date.now() - 3 * 60 * 60 * 1000) }))
-    await scheduleDueSyncs(t.app.db, t.app.services.sync, t.app.log)
+    await scheduleDueSyncs(t.app.db, await t.app.boss(), t.app.services.sync, t.app.log)
     expect((await t.app.inject({ url: '/api/v1/sync/jobs', headers: owner.headers })).json().items).toHaveLength(1)
   })
 })
