@@ -11,7 +11,7 @@ export const TEST_PASSWORD = 'correct horse battery staple'
 /** A config for tests: cheap password hashing (the production parameters are covered by their own test), quiet logs. */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   const config = loadConfig({
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: env.LOG_LEVEL ?? 'silent',
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',
     DATA_DIR: 'memory://',

@@ -17,6 +17,15 @@ export interface MergeResult {
 }
 
 /**
+ * Temporary tables start without statistics, and the planner then takes them for tiny: a 10,000-row anti-join
+ * became a nested loop of 4 s. An index and ANALYZE make it a hash join of milliseconds.
+ */
+async function analyzed(raw: SqlExecutor, table: string, key: string): Promise<void> {
+  await raw.query(`CREATE UNIQUE INDEX ON ${table} ${key}`)
+  await raw.query(`ANALYZE ${table}`)
+}
+
+/**
  * Turns what a sync staged into the tenant's catalogue, inside the caller's (single) transaction: set-based
  * statements only, so readers see either the previous picture or the complete new one. Levels that changed (or
  * vanished, counted as zero) get one history row stamped with the sync time; an unchanged level gets none, so a
@@ -38,6 +47,7 @@ export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<
         LIMIT $2`,
     [syncJobId, productLimit]
   )
+  await analyzed(raw, 'merge_kept', '(marketplace_type, external_id)')
 
   await raw.query(
     `INSERT INTO warehouses (tenant_id, marketplace_type, external_id, name, type)
@@ -97,7 +107,7 @@ export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<
         GROUP BY sk.id, w.id, sk.product_id`,
     [tenantId, syncJobId]
   )
-  await raw.query('CREATE UNIQUE INDEX ON merge_levels (sku_id, warehouse_id)')
+  await analyzed(raw, 'merge_levels', '(sku_id, warehouse_id)')
 
   await raw.query(
     `CREATE TEMP TABLE merge_changes ON COMMIT DROP AS

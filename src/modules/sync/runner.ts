@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Database, SqlExecutor } from '../../db/database.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
-import type { MarketplaceClient, MarketplaceType, MarketSku } from '../../marketplaces/types.js'
+import type { MarketplaceClient, MarketplaceType, MarketProduct, MarketSku } from '../../marketplaces/types.js'
 import type { MultiFernet } from '../../security/fernet.js'
 import { recordAudit } from '../audit/repository.js'
 import { findTenant } from '../tenants/repository.js'
@@ -22,6 +22,26 @@ export type AttemptOutcome = 'succeeded' | 'failed' | 'skipped'
 /** Thrown to hand the job back to the queue for another attempt (with backoff). */
 export class RetryableSyncError extends Error {
   override name = 'RetryableSyncError'
+}
+
+/**
+ * Iterates `source` one page ahead: the next marketplace request is in flight while the current page is staged.
+ */
+async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]()
+  let next = iterator.next()
+  try {
+    for (;;) {
+      const current = await next
+      if (current.done) return
+      next = iterator.next()
+      // A failure of the prefetched request surfaces when it is awaited; until then it must not count as unhandled.
+      next.catch(() => undefined)
+      yield current.value
+    }
+  } finally {
+    await iterator.return?.()
+  }
 }
 
 /** The most SKUs one seller-stock call takes (Wildberries' documented cap; Ozon batches below it itself). */
@@ -103,34 +123,47 @@ export class SyncRunner {
   }
 
   private async readMarketplace(client: MarketplaceClient, scope: repo.StageScope, progress: Progress): Promise<void> {
-    const { db } = this.deps
     const warehouses = await client.sellerWarehouses()
-    // Product pages are small (Wildberries: 100 cards) while a stock call takes up to 1,000 SKUs, so SKUs are
-    // gathered across pages: ten times fewer stock calls, and never more than one batch held in memory.
-    let pendingSkus: MarketSku[] = []
-    const flushStocks = async () => {
-      const batch = pendingSkus
-      pendingSkus = []
-      if (warehouses.length === 0 || batch.length === 0) return
-      for await (const stocks of client.sellerStocks(batch, warehouses)) {
-        await db.tenant(scope.tenantId, (_tx, raw) => repo.stageStocks(raw, scope, stocks))
+    // Product pages are small (Wildberries: 100 cards) while a stock call takes up to 1,000 SKUs and a staging
+    // insert is cheaper per row when larger: pages are gathered up to a batch, never more than one batch in memory.
+    let products: MarketProduct[] = []
+    let skus: MarketSku[] = []
+    const flush = async () => {
+      const [productBatch, skuBatch] = [products, skus]
+      products = []
+      skus = []
+      await this.stage(scope, progress, (raw) => repo.stageProducts(raw, scope, productBatch))
+      if (warehouses.length === 0 || skuBatch.length === 0) return
+      for await (const stocks of client.sellerStocks(skuBatch, warehouses)) {
         progress.stockRows += stocks.length
+        await this.stage(scope, progress, (raw) => repo.stageStocks(raw, scope, stocks))
       }
     }
-    for await (const page of client.products()) {
-      await db.tenant(scope.tenantId, (_tx, raw) => repo.stageProducts(raw, scope, page))
-      pendingSkus.push(...page.flatMap((p) => p.skus))
-      if (pendingSkus.length >= STOCK_BATCH) await flushStocks()
+    for await (const page of prefetched(client.products())) {
+      products.push(...page)
+      for (const product of page) skus.push(...product.skus)
       progress.pages += 1
       progress.productsSeen += page.length
-      await db.tenant(scope.tenantId, (tx) => repo.recordProgress(tx, scope.tenantId, scope.syncJobId, progress))
+      if (skus.length >= STOCK_BATCH || products.length >= STOCK_BATCH) await flush()
     }
-    await flushStocks()
-    for await (const stocks of client.fulfillmentStocks()) {
-      await db.tenant(scope.tenantId, (_tx, raw) => repo.stageStocks(raw, scope, stocks))
+    await flush()
+    for await (const stocks of prefetched(client.fulfillmentStocks())) {
       progress.pages += 1
       progress.stockRows += stocks.length
+      await this.stage(scope, progress, (raw) => repo.stageStocks(raw, scope, stocks))
     }
+  }
+
+  /**
+   * Writes one staged batch with the job's progress in a short transaction. Staging is disposable (a retry reads
+   * everything again), so its commits need not wait for the WAL flush.
+   */
+  private async stage(scope: repo.StageScope, progress: Progress, write: (raw: SqlExecutor) => Promise<void>): Promise<void> {
+    await this.deps.db.tenant(scope.tenantId, async (tx, raw) => {
+      await raw.query('SET LOCAL synchronous_commit TO OFF')
+      await write(raw)
+      await repo.recordProgress(tx, scope.tenantId, scope.syncJobId, progress)
+    })
   }
 
   private async fail(attempt: SyncAttempt, error: unknown, progress: Progress, log: FastifyBaseLogger): Promise<AttemptOutcome> {

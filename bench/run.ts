@@ -1,0 +1,149 @@
+/**
+ * `npm run bench`: starts the service (API + worker) on PostgreSQL and the fake marketplace on this machine, loads
+ * it with autocannon from this process, and prints a table; results also go to bench/results.json.
+ * Needs DATABASE_URL (or BENCH_DATABASE_URL) naming a PostgreSQL server and a role allowed to create databases;
+ * the benchmark creates its own database there and drops it afterwards. REDIS_URL, when set, is passed on.
+ */
+import { randomBytes } from 'node:crypto'
+import { writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import pg from 'pg'
+import { startFakeMarketplace } from '../src/fake-marketplace/server.js'
+import { generateFernetKey } from '../src/security/fernet.js'
+import { api, freePort, load, measurement, rssMb, sampleRss, startService, waitForHttp, type Measurement } from './support.js'
+
+const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
+if (!serverUrl) {
+  console.error('npm run bench needs PostgreSQL: set DATABASE_URL=postgres://USER:PASS@HOST:5432/DB (a role with CREATEDB).')
+  process.exit(2)
+}
+const SYNC_SIZES = (process.env.BENCH_SYNC_PRODUCTS ?? '10000,100000').split(',').map(Number)
+const PASSWORD = 'bench passphrase 2026'
+const results: Measurement[] = []
+const notes: string[] = []
+
+const dbName = `stock_bench_${randomBytes(4).toString('hex')}`
+const admin = new pg.Client({ connectionString: serverUrl })
+await admin.connect()
+await admin.query(`CREATE DATABASE ${dbName}`)
+const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).toString()
+
+const fake = await startFakeMarketplace({ requestLogLimit: 0 })
+const port = await freePort()
+const base = `http://127.0.0.1:${port}`
+const service = startService({
+  DATABASE_URL: dbUrl,
+  ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  SECRET_KEY: randomBytes(48).toString('base64url'),
+  ENCRYPTION_MASTER_KEY: generateFernetKey(),
+  WB_API_BASE_URL: fake.url,
+  OZON_API_BASE_URL: fake.url,
+  MARKETPLACE_PACING: 'relaxed',
+  JOB_POLL_INTERVAL_S: '0.5',
+  DATABASE_POOL_MAX: '20',
+  // The benchmark measures throughput, not the abuse limits: lift them far out of the way.
+  RATE_LIMIT_LOGIN_FAILURES: '1000000',
+  RATE_LIMIT_REGISTER_PER_HOUR: '1000000',
+  RATE_LIMIT_REFRESH_PER_5MIN: '1000000',
+  RATE_LIMIT_API_MULTIPLIER: '1000'
+})
+const pid = service.pid!
+
+async function setPlan(tenantId: string, plan: string) {
+  const client = new pg.Client({ connectionString: dbUrl })
+  await client.connect()
+  await client.query(`BEGIN; SET LOCAL ROLE stock_system`)
+  await client.query('UPDATE subscriptions SET plan = $1 WHERE tenant_id = $2', [plan, tenantId])
+  await client.query('COMMIT')
+  await client.end()
+}
+
+async function signUp(label: string): Promise<{ token: string; tenantId: string; email: string }> {
+  const email = `${label}-${randomBytes(3).toString('hex')}@bench.example`
+  const tokens = await api<{ access_token: string }>(base, 'POST', '/api/v1/auth/register', undefined, {
+    email,
+    password: PASSWORD,
+    company_name: `Bench ${label}`,
+    marketplace_type: 'wildberries'
+  })
+  const me = await api<{ tenant_id: string }>(base, 'GET', '/api/v1/users/me', tokens.access_token)
+  await setPlan(me.tenant_id, 'enterprise')
+  return { token: tokens.access_token, tenantId: me.tenant_id, email }
+}
+
+async function syncCatalogue(products: number): Promise<{ token: string; seconds: number; rows: number; peakRss: number }> {
+  const apiKey = `bench-wb-${products}-${randomBytes(3).toString('hex')}`
+  fake.sellers.upsert({ marketplace: 'wildberries', apiKey, products, sizesPerProduct: 1, sellerWarehouses: 5, fboWarehouses: 0 })
+  const tenant = await signUp(`sync${products}`)
+  await api(base, 'PATCH', '/api/v1/tenants/me/credentials', tenant.token, { marketplace_type: 'wildberries', api_key: apiKey })
+  const rss = sampleRss(pid)
+  const started = performance.now()
+  const accepted = await api<{ status_url: string }>(base, 'POST', '/api/v1/products/sync', tenant.token)
+  let job: { status: string; progress: { stock_rows: number }; error: unknown }
+  do {
+    await new Promise((r) => setTimeout(r, 100))
+    job = await api(base, 'GET', accepted.status_url, tenant.token)
+  } while (job.status === 'queued' || job.status === 'running')
+  const seconds = (performance.now() - started) / 1000
+  const peakRss = rss.stop()
+  if (job.status !== 'succeeded') throw new Error(`sync of ${products} products ${job.status}: ${JSON.stringify(job.error)}`)
+  return { token: tenant.token, seconds, rows: job.progress.stock_rows, peakRss }
+}
+
+try {
+  await waitForHttp(`${base}/api/v1/health`)
+  await new Promise((r) => setTimeout(r, 2_000))
+  results.push(measurement('idle RSS (API + worker, PostgreSQL)', rssMb(pid), 'MB', { below: 150 }))
+
+  const owner = await signUp('reads')
+  const auth = { authorization: `Bearer ${owner.token}` }
+  const tenantsMe = await load({ url: `${base}/api/v1/tenants/me`, headers: auth })
+  results.push(measurement('GET /api/v1/tenants/me', tenantsMe.requestsPerSecond, 'req/s', { atLeast: 5_000 }))
+  if (tenantsMe.non2xx > 0) notes.push(`tenants/me: ${tenantsMe.non2xx} non-2xx answers`)
+
+  const [logins, health] = await Promise.all([
+    load({
+      url: `${base}/api/v1/auth/login`,
+      method: 'POST',
+      connections: 32,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: owner.email, password: PASSWORD })
+    }),
+    load({ url: `${base}/api/v1/health`, connections: 4 })
+  ])
+  results.push(measurement('GET /api/v1/health p99 during 32 concurrent logins', health.p99Ms, 'ms', { below: 20 }))
+  notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
+
+  const syncs: Array<{ products: number; token: string; seconds: number; rows: number; peakRss: number }> = []
+  for (const products of SYNC_SIZES) syncs.push({ products, ...(await syncCatalogue(products)) })
+  for (const s of syncs) {
+    results.push(measurement(`sync ${s.products.toLocaleString('en')} WB products × 5 warehouses (${s.rows.toLocaleString('en')} stock rows)`, s.rows / s.seconds, 'rows/s', { atLeast: 50_000 }))
+    results.push(measurement(`peak RSS during the ${s.products.toLocaleString('en')}-product sync`, s.peakRss, 'MB', { below: 250 }))
+  }
+  if (syncs.length >= 2) {
+    const [small, large] = [syncs[0]!, syncs.at(-1)!]
+    results.push(measurement(`peak RSS growth ${small.products.toLocaleString('en')} → ${large.products.toLocaleString('en')} products`, large.peakRss - small.peakRss, 'MB', { below: 10 }))
+  }
+
+  const catalogue = syncs.find((s) => s.products === 10_000) ?? syncs[0]!
+  const list = await load({ url: `${base}/api/v1/products/?limit=50`, headers: { authorization: `Bearer ${catalogue.token}` } })
+  results.push(measurement(`GET /api/v1/products/?limit=50 over ${catalogue.products.toLocaleString('en')} products`, list.requestsPerSecond, 'req/s', { atLeast: 3_000 }))
+  const search = await load({ url: `${base}/api/v1/products/?limit=50&q=${encodeURIComponent('№77')}`, headers: { authorization: `Bearer ${catalogue.token}` } })
+  results.push(measurement('GET /api/v1/products/?q=… (substring search)', search.requestsPerSecond, 'req/s', { atLeast: 1_000 }))
+  for (const [name, r] of [['products list', list], ['search', search]] as const) if (r.non2xx > 0) notes.push(`${name}: ${r.non2xx} non-2xx answers`)
+} finally {
+  service.kill('SIGTERM')
+  await new Promise((r) => service.once('exit', r))
+  await fake.close()
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)
+  await admin.end()
+}
+
+const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }
+console.table(results.map((r) => ({ measurement: r.name, value: r.value, unit: r.unit, target: r.target, pass: r.pass ? 'yes' : 'NO' })))
+for (const note of notes) console.log(`note: ${note}`)
+await writeFile(new URL('./results.json', import.meta.url), JSON.stringify({ date: new Date().toISOString(), machine, results, notes }, null, 2) + '\n')
+console.log('written to bench/results.json')

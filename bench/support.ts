@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import autocannon from 'autocannon'
+
+export interface Measurement {
+  name: string
+  value: number
+  unit: string
+  /** e.g. '>= 5000' */
+  target: string
+  pass: boolean
+}
+
+export function measurement(name: string, value: number, unit: string, target: { atLeast?: number; below?: number }): Measurement {
+  const pass = target.atLeast !== undefined ? value >= target.atLeast : value < (target.below ?? Infinity)
+  return { name, value: Math.round(value * 10) / 10, unit, target: target.atLeast !== undefined ? `>= ${target.atLeast}` : `< ${target.below}`, pass }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** Resident set size of a process in MB, from /proc (Linux). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+  return kb / 1024
+}
+
+/** Samples a process's RSS every 50 ms until stopped; returns the peak. */
+export function sampleRss(pid: number): { stop(): number } {
+  let peak = rssMb(pid)
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid))
+  }, 50)
+  return {
+    stop() {
+      clearInterval(timer)
+      return Math.max(peak, rssMb(pid))
+    }
+  }
+}
+
+export function startService(env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['dist/server.js'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  return child
+}
+
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url)
+      if (res.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`)
+}
+
+export async function api<T>(base: string, method: string, path: string, token?: string, body?: unknown): Promise<T> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${path} → ${res.status} ${text}`)
+  return (text ? JSON.parse(text) : undefined) as T
+}
+
+export interface LoadResult {
+  requestsPerSecond: number
+  p99Ms: number
+  non2xx: number
+  errors: number
+}
+
+export async function load(options: autocannon.Options): Promise<LoadResult> {
+  const result = await autocannon({ duration: 10, connections: 50, ...options })
+  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
+}
