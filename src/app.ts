@@ -60,7 +60,9 @@ export function serverOptions(config: Config): FastifyServerOptions {
     connectionTimeout: 30_000,
     keepAliveTimeout: 72_000,
     requestTimeout: 60_000,
-    return503OnClosing: true
+    return503OnClosing: true,
+    // Creating the embedded database (initdb) and migrating can take several seconds on a busy machine.
+    pluginTimeout: 120_000
   }
 }
 

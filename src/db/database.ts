@@ -53,14 +53,15 @@ function uuidLiteral(value: string): string {
   return `'${value.toLowerCase()}'`
 }
 
+/** One statement: `set_config('role', …, true)` is SET LOCAL ROLE in function form, so both fit in one SELECT. */
 function tenantPrologue(tenantId: string): string {
-  return `SET LOCAL ROLE stock_app; SELECT set_config('app.tenant_id', ${uuidLiteral(tenantId)}, true)`
+  return `SELECT set_config('role', 'stock_app', true), set_config('app.tenant_id', ${uuidLiteral(tenantId)}, true)`
 }
 
 function inlineUuids(text: string, uuids: string[]): string {
   return text.replace(/\$(\d+)/g, (_, n: string) => uuidLiteral(uuids[Number(n) - 1] ?? ''))
 }
-const SYSTEM_PROLOGUE = `SET LOCAL ROLE stock_system; SELECT set_config('app.tenant_id', '', true)`
+const SYSTEM_PROLOGUE = `SELECT set_config('role', 'stock_system', true), set_config('app.tenant_id', '', true)`
 
 export interface DatabaseOptions {
   url?: string
@@ -108,11 +109,10 @@ async function openPostgres(url: string, poolMax: number): Promise<Database> {
     kind: 'postgres',
     tenant: (tenantId, fn) => run(tenantPrologue(tenantId), fn),
     async tenantRead<R>(tenantId: string, text: string, uuids: string[]) {
-      // A failed multi-statement query leaves its transaction open, but pool.query then discards that client.
-      const results = (await pool.query(
-        `BEGIN READ ONLY; ${tenantPrologue(tenantId)}; ${inlineUuids(text, uuids)}; COMMIT`
-      )) as unknown as pg.QueryResult[]
-      return (results[3]?.rows ?? []) as R[]
+      // Without BEGIN, PostgreSQL runs a multi-statement query as one implicit transaction: the prologue's local
+      // settings hold for the statement after it and end with it. Two statements, one round trip.
+      const results = (await pool.query(`${tenantPrologue(tenantId)}; ${inlineUuids(text, uuids)}`)) as unknown as pg.QueryResult[]
+      return (results[1]?.rows ?? []) as R[]
     },
     system: (fn) => run(SYSTEM_PROLOGUE, fn),
     owner: {
