@@ -46,7 +46,8 @@ export const EnvSchema = Type.Object({
   JOB_POLL_INTERVAL_S: Type.Number({ minimum: 0.5, maximum: 60, default: 2 }),
   SYNC_RETRY_LIMIT: Int(0, 10, 3),
   SYNC_RETRY_DELAY_S: Int(1, 3600, 30),
-  SYNC_TIMEOUT_S: Int(30, 86_400, 3_600)
+  SYNC_TIMEOUT_S: Int(5, 86_400, 3_600),
+  JOB_MAINTENANCE_INTERVAL_S: Int(1, 3_600, 60)
 })
 
 type Env = Static<typeof EnvSchema>
@@ -91,7 +92,14 @@ export interface Config {
     pacing: 'documented' | 'relaxed'
     backoffBaseMs: number
   }
-  jobs: { workerConcurrency: number; pollIntervalSeconds: number; syncRetryLimit: number; syncRetryDelaySeconds: number; syncTimeoutSeconds: number }
+  jobs: {
+    workerConcurrency: number
+    pollIntervalSeconds: number
+    syncRetryLimit: number
+    syncRetryDelaySeconds: number
+    syncTimeoutSeconds: number
+    maintenanceIntervalSeconds: number
+  }
 }
 
 function describeError(error: { path: string; message: string; value: unknown }): string {
@@ -168,7 +176,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       pollIntervalSeconds: env.JOB_POLL_INTERVAL_S,
       syncRetryLimit: env.SYNC_RETRY_LIMIT,
       syncRetryDelaySeconds: env.SYNC_RETRY_DELAY_S,
-      syncTimeoutSeconds: env.SYNC_TIMEOUT_S
+      syncTimeoutSeconds: env.SYNC_TIMEOUT_S,
+      maintenanceIntervalSeconds: env.JOB_MAINTENANCE_INTERVAL_S
     }
   }
 }

@@ -14,6 +14,8 @@ export interface QueueSettings {
   syncRetryLimit: number
   syncRetryDelaySeconds: number
   syncTimeoutSeconds: number
+  /** How often expired jobs (e.g. of a worker that died) are failed over to a retry. */
+  maintenanceIntervalSeconds: number
 }
 
 /**
@@ -21,7 +23,7 @@ export interface QueueSettings {
  * over the same in-process instance (one writer; PGlite serialises transactions, so this is safe).
  */
 export function createBoss(db: Database, settings: QueueSettings): PgBoss {
-  const common = { schema: 'pgboss', application_name: 'stock-tracker-jobs' }
+  const common = { schema: 'pgboss', application_name: 'stock-tracker-jobs', maintenanceIntervalSeconds: settings.maintenanceIntervalSeconds }
   if (settings.url) return new PgBoss({ ...common, connectionString: settings.url, max: 4 })
   return new PgBoss({
     ...common,
