@@ -10,7 +10,8 @@ import os from 'node:os'
 import pg from 'pg'
 import { startFakeMarketplace } from '../src/fake-marketplace/server.js'
 import { generateFernetKey } from '../src/security/fernet.js'
-import { api, freePort, load, measurement, rssMb, sampleRss, startService, waitForHttp, type Measurement } from './support.js'
+import { api } from '../scripts/api-client.js'
+import { freePort, load, measurement, rssMb, sampleRss, startService, waitForHttp, type Measurement } from './support.js'
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
 if (!serverUrl) {

@@ -10,6 +10,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config/env.js'
 import { resolveSecrets } from '../src/config/secrets.js'
 import { startFakeMarketplace } from '../src/fake-marketplace/server.js'
+import { api } from './api-client.js'
 
 const serve = process.argv.includes('--serve')
 const WB_KEY = 'demo-wb-token-1'
@@ -31,16 +32,7 @@ const config = await resolveSecrets(
 const app = await buildApp(config)
 const base = await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 0) })
 
-async function call<T>(method: string, url: string, token?: string, body?: unknown): Promise<T> {
-  const res = await fetch(base + url, {
-    method,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body ? JSON.stringify(body) : undefined
-  })
-  const text = await res.text()
-  if (!res.ok) throw new Error(`${method} ${url} → ${res.status} ${text}`)
-  return (text ? JSON.parse(text) : undefined) as T
-}
+const call = <T>(method: string, url: string, token?: string, body?: unknown) => api<T>(base, method, url, token, body)
 
 const step = (text: string) => console.log(`\n▸ ${text}`)
 const pad = (value: unknown, width: number) => String(value ?? '—').slice(0, width).padEnd(width)

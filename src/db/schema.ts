@@ -266,13 +266,18 @@ export const syncJobs = pgTable(
   ]
 )
 
+/** Columns every staging row starts with: the sync attempt it belongs to and the marketplace it came from. */
+const stageScope = () => ({
+  syncJobId: uuid('sync_job_id').notNull(),
+  tenantId: tenantRef(),
+  marketplaceType: text('marketplace_type').notNull()
+})
+
 /** Staging: what a running sync has read so far. Merged in one transaction at the end, then deleted. */
 export const syncStageProducts = pgTable(
   'sync_stage_products',
   {
-    syncJobId: uuid('sync_job_id').notNull(),
-    tenantId: tenantRef(),
-    marketplaceType: text('marketplace_type').notNull(),
+    ...stageScope(),
     externalId: text('external_id').notNull(),
     vendorCode: text('vendor_code'),
     name: text('name').notNull(),
@@ -286,9 +291,7 @@ export const syncStageProducts = pgTable(
 export const syncStageSkus = pgTable(
   'sync_stage_skus',
   {
-    syncJobId: uuid('sync_job_id').notNull(),
-    tenantId: tenantRef(),
-    marketplaceType: text('marketplace_type').notNull(),
+    ...stageScope(),
     productExternalId: text('product_external_id').notNull(),
     externalId: text('external_id').notNull(),
     size: text('size'),
@@ -300,9 +303,7 @@ export const syncStageSkus = pgTable(
 export const syncStageStocks = pgTable(
   'sync_stage_stocks',
   {
-    syncJobId: uuid('sync_job_id').notNull(),
-    tenantId: tenantRef(),
-    marketplaceType: text('marketplace_type').notNull(),
+    ...stageScope(),
     skuExternalId: text('sku_external_id').notNull(),
     warehouseExternalId: text('warehouse_external_id').notNull(),
     warehouseName: text('warehouse_name').notNull(),
