@@ -83,3 +83,27 @@ export function combineForecasts(parts: ReadonlyArray<{ stock: number; forecast:
   const observedDays = Math.max(0, ...known.map((p) => p.forecast.observedDays))
   return { salesPerDay, daysOfStock: daysOfStock(stock, salesPerDay), windowDays, observedDays }
 }
+
+export interface SeriesLevel {
+  skuId: string
+  warehouseId: string
+  /** The current level, which the series' history led to. */
+  quantity: number
+  observations: readonly Observation[]
+}
+
+/**
+ * A product's forecast and each warehouse's, from the current levels of its series and their observations: what
+ * `refreshForecasts` stores for the product, broken down so a seller can see where the rate comes from.
+ */
+export function forecastByWarehouse(levels: readonly SeriesLevel[], now: Date, windowDays = FORECAST_WINDOW_DAYS) {
+  const parts = levels.map((level) => ({ level, stock: level.quantity, forecast: forecastSeries(level.observations, now, windowDays) }))
+  const warehouseIds = [...new Set(levels.map((level) => level.warehouseId))]
+  return {
+    product: combineForecasts(parts, windowDays),
+    warehouses: warehouseIds.map((warehouseId) => {
+      const own = parts.filter((p) => p.level.warehouseId === warehouseId)
+      return { warehouseId, quantity: own.reduce((sum, p) => sum + p.stock, 0), forecast: combineForecasts(own, windowDays) }
+    })
+  }
+}

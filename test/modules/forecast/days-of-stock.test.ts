@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { combineForecasts, forecastSeries, type Observation } from '../../../src/modules/forecast/days-of-stock.js'
+import { combineForecasts, forecastByWarehouse, forecastSeries, type Observation } from '../../../src/modules/forecast/days-of-stock.js'
 
 const NOW = new Date('2025-03-15T12:00:00Z')
 const DAY = 86_400_000
@@ -108,6 +108,27 @@ describe('days of stock', () => {
     it('should report no rate when no series can tell', () => {
       expect(combineForecasts([{ stock: 5, forecast: forecastSeries([], NOW) }])).toMatchObject({ salesPerDay: null, daysOfStock: null })
       expect(combineForecasts([])).toMatchObject({ salesPerDay: null, daysOfStock: null, observedDays: 0 })
+    })
+  })
+
+  describe('forecastByWarehouse', () => {
+    it('should break a product’s forecast down by warehouse, adding the SKUs in each', () => {
+      const level = (skuId: string, warehouseId: string, ...points: Array<[number, number]>) => ({
+        skuId,
+        warehouseId,
+        quantity: points.at(-1)![1],
+        observations: series(...points)
+      })
+      const { product, warehouses } = forecastByWarehouse(
+        [level('s', 'kazan', [10, 100], [0, 80]), level('m', 'kazan', [10, 30], [0, 20]), level('s', 'tula', [10, 50], [0, 50])],
+        NOW
+      )
+      expect(product.salesPerDay).toBeCloseTo(3)
+      expect(product.daysOfStock).toBeCloseTo(50)
+      expect(warehouses).toHaveLength(2)
+      expect(warehouses[0]).toMatchObject({ warehouseId: 'kazan', quantity: 100 })
+      expect(warehouses[0]!.forecast.salesPerDay).toBeCloseTo(3)
+      expect(warehouses[1]).toMatchObject({ warehouseId: 'tula', quantity: 50, forecast: { salesPerDay: 0, daysOfStock: null } })
     })
   })
 })
