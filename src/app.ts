@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import type { Config } from './config/env.js'
 import authRoutes from './modules/auth/routes.js'
 import healthRoutes from './modules/health/routes.js'
+import productRoutes from './modules/products/routes.js'
 import syncRoutes from './modules/sync/routes.js'
 import { SyncJob } from './modules/sync/schemas.js'
 import tenantRoutes from './modules/tenants/routes.js'
@@ -101,6 +102,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(tenantRoutes, { prefix: '/tenants' })
       await api.register(syncRoutes)
+      await api.register(productRoutes, { prefix: '/products' })
     },
     { prefix: '/api/v1' }
   )

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
 import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
 import { AuthService } from '../../modules/auth/service.js'
+import { ProductsService } from '../../modules/products/service.js'
 import { SyncRunner } from '../../modules/sync/runner.js'
 import { SyncService } from '../../modules/sync/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
@@ -14,6 +15,7 @@ export interface Services {
   tenants: TenantsService
   sync: SyncService
   syncRunner: SyncRunner
+  products: ProductsService
 }
 
 declare module 'fastify' {
@@ -24,14 +26,15 @@ declare module 'fastify' {
 
 /** Builds every domain service once from the infrastructure decorators; routes only call these. */
 async function services(app: FastifyInstance, opts: { config: Config }) {
-  const { db, hasher, tokens, cipher } = app
+  const { db, hasher, tokens, cipher, cursors } = app
   const clients = clientFactoryFromConfig(opts.config.marketplaces)
   app.decorate('services', {
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
     users: new UsersService({ db, hasher }),
     tenants: new TenantsService({ db, cipher, clients }),
     sync: new SyncService({ db, boss: app.boss }),
-    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) })
+    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) }),
+    products: new ProductsService({ db, cursors })
   })
 }
 
