@@ -10,6 +10,7 @@ import syncRoutes from './modules/sync/routes.js'
 import { SyncJob } from './modules/sync/schemas.js'
 import tenantRoutes from './modules/tenants/routes.js'
 import userRoutes from './modules/users/routes.js'
+import warehouseRoutes from './modules/warehouses/routes.js'
 import { User } from './modules/users/schemas.js'
 import authentication from './plugins/app/authentication.js'
 import database from './plugins/app/database.js'
@@ -103,6 +104,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
       await api.register(tenantRoutes, { prefix: '/tenants' })
       await api.register(syncRoutes)
       await api.register(productRoutes, { prefix: '/products' })
+      await api.register(warehouseRoutes, { prefix: '/warehouses' })
     },
     { prefix: '/api/v1' }
   )

@@ -8,6 +8,7 @@ import { SyncRunner } from '../../modules/sync/runner.js'
 import { SyncService } from '../../modules/sync/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
 import { UsersService } from '../../modules/users/service.js'
+import { WarehousesService } from '../../modules/warehouses/service.js'
 
 export interface Services {
   auth: AuthService
@@ -16,6 +17,7 @@ export interface Services {
   sync: SyncService
   syncRunner: SyncRunner
   products: ProductsService
+  warehouses: WarehousesService
 }
 
 declare module 'fastify' {
@@ -34,7 +36,8 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
     tenants: new TenantsService({ db, cipher, clients }),
     sync: new SyncService({ db, boss: app.boss }),
     syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) }),
-    products: new ProductsService({ db, cursors })
+    products: new ProductsService({ db, cursors }),
+    warehouses: new WarehousesService({ db })
   })
 }
 
