@@ -4,6 +4,7 @@ import type { Config } from '../../config/env.js'
 import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
 import { AuthService } from '../../modules/auth/service.js'
 import { ProductsService } from '../../modules/products/service.js'
+import { StocksService } from '../../modules/stocks/service.js'
 import { SyncRunner } from '../../modules/sync/runner.js'
 import { SyncService } from '../../modules/sync/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
@@ -18,6 +19,7 @@ export interface Services {
   syncRunner: SyncRunner
   products: ProductsService
   warehouses: WarehousesService
+  stocks: StocksService
 }
 
 declare module 'fastify' {
@@ -37,7 +39,8 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
     sync: new SyncService({ db, boss: app.boss }),
     syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) }),
     products: new ProductsService({ db, cursors }),
-    warehouses: new WarehousesService({ db })
+    warehouses: new WarehousesService({ db }),
+    stocks: new StocksService({ db })
   })
 }
 
