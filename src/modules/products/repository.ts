@@ -43,6 +43,15 @@ const itemColumns = {
 }
 
 
+/**
+ * What the list's totals are cached against: every write that changes which products match a filter moves it.
+ * The sync's merge and the threshold update stamp `updated_at` on each product they change; the tenant's own
+ * threshold decides `low_stock`. Read through the (tenant_id, updated_at) index, so it costs one index probe.
+ */
+const catalogueVersion = (tenantId: string) =>
+  sql<string>`(SELECT concat_ws('/', max(v.updated_at), (SELECT t.low_stock_threshold FROM tenants t WHERE t.id = ${tenantId}))
+                 FROM ${products} v WHERE v.tenant_id = ${tenantId})`.as('catalogue_version')
+
 /** `%`, `_` and the escape character itself match literally in the LIKE pattern built from `q`. */
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&')
 
@@ -86,7 +95,7 @@ function afterKey(order: ProductOrder, after: Keyset): SQL {
 }
 
 /**
- * One page of the tenant's products in the requested order. Days of stock may be null and those products come
+ * One page of the tenant's products in the requested order, each row with the catalogue version. Days of stock may be null and those products come
  * last both ways; since the index keeps nulls last only ascending, the known and the unknown are read as two
  * index-ordered branches and only their 2 × limit rows are sorted.
  */
@@ -94,19 +103,20 @@ export async function listProducts(tx: Db, tenantId: string, filter: ProductFilt
   const { column } = SORT_COLUMNS[order.field]
   const direction = order.descending ? desc : asc
   const conditions = filterConditions(tenantId, filter)
+  const columns = { ...itemColumns, catalogueVersion: catalogueVersion(tenantId) }
   if (order.field !== 'days_of_stock') {
     const where = after ? [...conditions, afterKey(order, after)] : conditions
-    return tx.select(itemColumns).from(products).where(and(...where)).orderBy(direction(column), direction(products.id)).limit(limit)
+    return tx.select(columns).from(products).where(and(...where)).orderBy(direction(column), direction(products.id)).limit(limit)
   }
   const unknown = tx
-    .select(itemColumns)
+    .select(columns)
     .from(products)
     .where(and(...conditions, isNull(column), after?.key === null ? sql`${products.id} ${order.descending ? sql`<` : sql`>`} ${after.id}::uuid` : undefined))
     .orderBy(direction(products.id))
     .limit(limit)
   if (after?.key === null) return unknown
   const known = tx
-    .select(itemColumns)
+    .select(columns)
     .from(products)
     .where(and(...conditions, isNotNull(column), after ? afterKey(order, after) : undefined))
     .orderBy(direction(column), direction(products.id))

@@ -7,6 +7,7 @@ import { FORECAST_METHOD, forecastByWarehouse } from '../forecast/days-of-stock.
 import { findProductObservations } from '../forecast/repository.js'
 import * as repo from './repository.js'
 import { toProductDetail, toProductItem } from './responses.js'
+import { TotalsCache } from './totals-cache.js'
 import { HISTORY_MAX_SPAN_DAYS, type ProductDetail, type ProductHistoryQuery, type ProductListQuery, type ProductSortField } from './schemas.js'
 
 const DAY_MS = 86_400_000
@@ -25,6 +26,8 @@ const KEY_CHECKS: Record<ProductSortField, (key: unknown) => boolean> = {
 }
 
 export class ProductsService {
+  readonly #totals = new TotalsCache({ maxEntries: 10_000, ttlMs: 30_000 })
+
   constructor(private readonly deps: { db: Database; cursors: CursorSigner }) {}
 
   /** A cursor is only good for the sort it was made for; any other string is a client error, not a 500. */
@@ -50,11 +53,17 @@ export class ProductsService {
       archived: query.archived
     }
     const { tenantId } = auth
-    const { rows, total } = await this.deps.db.tenant(tenantId, async (tx) => ({
+    const totalKey = `${tenantId}:${JSON.stringify(filter)}`
+    const { rows, total } = await this.deps.db.tenant(tenantId, async (tx) => {
       // One row past the page tells whether another page follows.
-      rows: await repo.listProducts(tx, tenantId, filter, order, after, query.limit + 1),
-      total: await repo.countProducts(tx, tenantId, filter)
-    }))
+      const rows = await repo.listProducts(tx, tenantId, filter, order, after, query.limit + 1)
+      const version = rows[0]?.catalogueVersion
+      const cached = version === undefined ? undefined : this.#totals.get(totalKey, version)
+      if (cached !== undefined) return { rows, total: cached }
+      const total = await repo.countProducts(tx, tenantId, filter)
+      if (version !== undefined) this.#totals.set(totalKey, version, total)
+      return { rows, total }
+    })
     const page = rows.slice(0, query.limit)
     const last = page.at(-1)
     return {

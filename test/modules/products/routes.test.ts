@@ -237,6 +237,14 @@ describe('products', () => {
       expect(second.total).toBe(expected.length)
     })
 
+    it('should count again once the catalogue changes', async () => {
+      const { owner } = await tenantWith([{ externalId: 'a', stock: [{ warehouse: 'w', quantity: 1 }] }])
+      expect((await list(owner, { in_stock: true })).total).toBe(1)
+      expect((await list(owner, { in_stock: true })).total).toBe(1)
+      await seedCatalogue(t.app.db, owner.tenantId, { products: [{ externalId: 'b', stock: [{ warehouse: 'w', quantity: 1 }] }] })
+      expect((await list(owner, { in_stock: true })).total).toBe(2)
+    })
+
     it('should refuse a cursor that was tampered with, made for another sort, or is not one, with 422', async () => {
       const { next_cursor: cursor } = await list(sorted.owner, { limit: 2 })
       const [body, tag] = cursor!.split('.')
