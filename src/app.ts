@@ -5,11 +5,14 @@ import fp from 'fastify-plugin'
 import type { Config } from './config/env.js'
 import authRoutes from './modules/auth/routes.js'
 import healthRoutes from './modules/health/routes.js'
+import productRoutes from './modules/products/routes.js'
+import stockRoutes from './modules/stocks/routes.js'
 import syncRoutes from './modules/sync/routes.js'
 import { SyncJob } from './modules/sync/schemas.js'
 import tenantRoutes from './modules/tenants/routes.js'
 import userRoutes from './modules/users/routes.js'
 import { User } from './modules/users/schemas.js'
+import warehouseRoutes from './modules/warehouses/routes.js'
 import authentication from './plugins/app/authentication.js'
 import database from './plugins/app/database.js'
 import jobs from './plugins/app/jobs.js'
@@ -101,6 +104,9 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(tenantRoutes, { prefix: '/tenants' })
       await api.register(syncRoutes)
+      await api.register(productRoutes, { prefix: '/products' })
+      await api.register(warehouseRoutes, { prefix: '/warehouses' })
+      await api.register(stockRoutes, { prefix: '/stocks' })
     },
     { prefix: '/api/v1' }
   )

@@ -23,6 +23,7 @@ export type AuditAction =
   | 'webhook.secret_rotated'
   | 'webhook.disabled'
   | 'telegram.updated'
+  | 'product.updated'
 
 export interface AuditEvent {
   tenantId: string | null

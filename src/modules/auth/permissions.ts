@@ -16,7 +16,9 @@ export const PERMISSIONS = {
   'users:read': MANAGERS,
   'users:manage': MANAGERS,
   'sync:run': MANAGERS,
-  'sync:read': EVERYONE
+  'sync:read': EVERYONE,
+  'products:read': EVERYONE,
+  'products:update': MANAGERS
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
+import { CursorSigner } from '../../security/cursors.js'
 import { MultiFernet } from '../../security/fernet.js'
 import { PasswordHasher } from '../../security/passwords.js'
 import { AccessTokenService } from '../../security/tokens.js'
@@ -11,6 +12,8 @@ declare module 'fastify' {
     hasher: PasswordHasher
     /** Encrypts marketplace keys and other stored secrets (Fernet; the first key encrypts, all decrypt). */
     cipher: MultiFernet
+    /** Signs the keyset cursors of paged lists, so a client cannot forge a position. */
+    cursors: CursorSigner
   }
 }
 
@@ -33,6 +36,7 @@ async function security(app: FastifyInstance, opts: { config: Config }) {
   app.decorate('tokens', tokens)
   app.decorate('hasher', new PasswordHasher(config.passwordHash))
   app.decorate('cipher', MultiFernet.fromEnv(encryptionKeys))
+  app.decorate('cursors', new CursorSigner(secretKey))
 
   app.get('/.well-known/jwks.json', { schema: { hide: true } }, async () => tokens.jwks())
 }

@@ -3,10 +3,13 @@ import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
 import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
 import { AuthService } from '../../modules/auth/service.js'
+import { ProductsService } from '../../modules/products/service.js'
+import { StocksService } from '../../modules/stocks/service.js'
 import { SyncRunner } from '../../modules/sync/runner.js'
 import { SyncService } from '../../modules/sync/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
 import { UsersService } from '../../modules/users/service.js'
+import { WarehousesService } from '../../modules/warehouses/service.js'
 
 export interface Services {
   auth: AuthService
@@ -14,6 +17,9 @@ export interface Services {
   tenants: TenantsService
   sync: SyncService
   syncRunner: SyncRunner
+  products: ProductsService
+  warehouses: WarehousesService
+  stocks: StocksService
 }
 
 declare module 'fastify' {
@@ -24,14 +30,17 @@ declare module 'fastify' {
 
 /** Builds every domain service once from the infrastructure decorators; routes only call these. */
 async function services(app: FastifyInstance, opts: { config: Config }) {
-  const { db, hasher, tokens, cipher } = app
+  const { db, hasher, tokens, cipher, cursors } = app
   const clients = clientFactoryFromConfig(opts.config.marketplaces)
   app.decorate('services', {
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
     users: new UsersService({ db, hasher }),
     tenants: new TenantsService({ db, cipher, clients }),
     sync: new SyncService({ db, boss: app.boss }),
-    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) })
+    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) }),
+    products: new ProductsService({ db, cursors }),
+    warehouses: new WarehousesService({ db }),
+    stocks: new StocksService({ db })
   })
 }
 

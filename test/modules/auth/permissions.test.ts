@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PERMISSIONS, ROLES, type Permission, type Role } from '../../../src/modules/auth/permissions.js'
 import { setPlan } from '../../../src/modules/tenants/repository.js'
 import { addMember, registerTenant, uniqueEmail, type Account, type TestApp, TEST_PASSWORD, buildTestApp } from '../../helpers/app.js'
+import { seedCatalogue } from '../../helpers/catalogue.js'
+
+let productId: string
 
 /** One representative request per permission; the suite fails if a permission is added without one. */
 const REQUESTS: Record<Permission, (who: Account) => InjectOptions> = {
@@ -16,7 +19,9 @@ const REQUESTS: Record<Permission, (who: Account) => InjectOptions> = {
   'users:read': () => ({ method: 'GET', url: '/api/v1/users' }),
   'users:manage': () => ({ method: 'POST', url: '/api/v1/users', payload: { email: uniqueEmail('matrix'), password: TEST_PASSWORD, role: 'viewer' } }),
   'sync:run': () => ({ method: 'POST', url: '/api/v1/products/sync' }),
-  'sync:read': () => ({ method: 'GET', url: '/api/v1/sync/jobs' })
+  'sync:read': () => ({ method: 'GET', url: '/api/v1/sync/jobs' }),
+  'products:read': () => ({ method: 'GET', url: '/api/v1/products' }),
+  'products:update': () => ({ method: 'PATCH', url: `/api/v1/products/${productId}`, payload: { low_stock_threshold: 3 } })
 }
 
 let t: TestApp
@@ -31,6 +36,7 @@ beforeAll(async () => {
   for (const role of ['admin', 'user', 'viewer'] as const) accounts[role] = await addMember(t.app, accounts.owner, role)
   // Sync requests need stored credentials, or they are refused with 409 whatever the role.
   await t.app.inject({ ...REQUESTS['credentials:manage'](accounts.owner), headers: accounts.owner.headers })
+  productId = (await seedCatalogue(t.app.db, accounts.owner.tenantId, { products: [{ externalId: 'matrix' }] })).products.matrix!
 })
 afterAll(() => t.close())
 

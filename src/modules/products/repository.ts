@@ -1,0 +1,210 @@
+import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm'
+import { unionAll } from 'drizzle-orm/pg-core'
+import type { Db } from '../../db/database.js'
+import { products, skus, stockHistory, stockLevels, warehouses } from '../../db/schema.js'
+import type { ProductSortField } from './schemas.js'
+
+export interface ProductFilter {
+  q?: string
+  marketplaceType?: string
+  warehouseId?: string
+  inStock?: boolean
+  lowStock?: boolean
+  archived: boolean
+}
+
+export interface ProductOrder {
+  field: ProductSortField
+  descending: boolean
+}
+
+/** A position in a sorted list: the sort key of the last row seen (null for days of stock past the known ones) and its id. */
+export interface Keyset {
+  key: string | number | null
+  id: string
+}
+
+const itemColumns = {
+  id: products.id,
+  marketplaceType: products.marketplaceType,
+  externalId: products.externalId,
+  vendorCode: products.vendorCode,
+  name: products.name,
+  brand: products.brand,
+  category: products.category,
+  barcodes: products.barcodes,
+  totalStock: products.totalStock,
+  daysOfStock: products.daysOfStock,
+  lowStockThreshold: products.lowStockThreshold,
+  archived: products.archived,
+  updatedAt: products.updatedAt,
+  /** Microsecond-exact, unlike the Date it is parsed into: the keyset of the `updated_at` sort. */
+  updatedAtKey: sql<string>`${products.updatedAt}::text`.as('updated_at_key')
+}
+
+
+/**
+ * What the list's totals are cached against: every write that changes which products match a filter moves it.
+ * The sync's merge and the threshold update stamp `updated_at` on each product they change; the tenant's own
+ * threshold decides `low_stock`. Read through the (tenant_id, updated_at) index, so it costs one index probe.
+ */
+const catalogueVersion = (tenantId: string) =>
+  sql<string>`(SELECT concat_ws('/', max(v.updated_at), (SELECT t.low_stock_threshold FROM tenants t WHERE t.id = ${tenantId}))
+                 FROM ${products} v WHERE v.tenant_id = ${tenantId})`.as('catalogue_version')
+
+/** `%`, `_` and the escape character itself match literally in the LIKE pattern built from `q`. */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&')
+
+function filterConditions(tenantId: string, filter: ProductFilter): SQL[] {
+  const conditions = [eq(products.tenantId, tenantId), eq(products.archived, filter.archived)]
+  if (filter.marketplaceType) conditions.push(eq(products.marketplaceType, filter.marketplaceType))
+  // search_text is lower-cased by the sync and trigram-indexed, which serves LIKE '%…%' directly.
+  if (filter.q) conditions.push(sql`${products.searchText} LIKE '%' || lower(${escapeLike(filter.q)}) || '%'`)
+  if (filter.inStock !== undefined) conditions.push(filter.inStock ? gt(products.totalStock, 0) : lte(products.totalStock, 0))
+  if (filter.lowStock !== undefined) {
+    const threshold = sql`coalesce(${products.lowStockThreshold}, (SELECT t.low_stock_threshold FROM tenants t WHERE t.id = ${tenantId}))`
+    conditions.push(filter.lowStock ? sql`${products.totalStock} <= ${threshold}` : sql`${products.totalStock} > ${threshold}`)
+  }
+  if (filter.warehouseId) {
+    conditions.push(
+      sql`EXISTS (SELECT 1 FROM ${stockLevels} l WHERE l.tenant_id = ${tenantId} AND l.product_id = ${products.id} AND l.warehouse_id = ${filter.warehouseId})`
+    )
+  }
+  return conditions
+}
+
+const SORT_COLUMNS = {
+  name: { column: products.name, cast: sql`::text` },
+  total_stock: { column: products.totalStock, cast: sql`::int` },
+  days_of_stock: { column: products.daysOfStock, cast: sql`::float8` },
+  updated_at: { column: products.updatedAt, cast: sql`::timestamptz` }
+} as const
+
+/** The sort key of a row as it goes into a cursor. */
+export function keyOf(row: ProductRow, field: ProductSortField): string | number | null {
+  if (field === 'name') return row.name
+  if (field === 'total_stock') return row.totalStock
+  if (field === 'days_of_stock') return row.daysOfStock
+  return row.updatedAtKey
+}
+
+/** Rows strictly after `after` in the order, for a non-null key: one row comparison, which the sort's index serves. */
+function afterKey(order: ProductOrder, after: Keyset): SQL {
+  const { column, cast } = SORT_COLUMNS[order.field]
+  return sql`(${column}, ${products.id}) ${order.descending ? sql`<` : sql`>`} (${after.key}${cast}, ${after.id}::uuid)`
+}
+
+/**
+ * One page of the tenant's products in the requested order, each row with the catalogue version. Days of stock may be null and those products come
+ * last both ways; since the index keeps nulls last only ascending, the known and the unknown are read as two
+ * index-ordered branches and only their 2 × limit rows are sorted.
+ */
+export async function listProducts(tx: Db, tenantId: string, filter: ProductFilter, order: ProductOrder, after: Keyset | null, limit: number) {
+  const { column } = SORT_COLUMNS[order.field]
+  const direction = order.descending ? desc : asc
+  const conditions = filterConditions(tenantId, filter)
+  const columns = { ...itemColumns, catalogueVersion: catalogueVersion(tenantId) }
+  if (order.field !== 'days_of_stock') {
+    const where = after ? [...conditions, afterKey(order, after)] : conditions
+    return tx.select(columns).from(products).where(and(...where)).orderBy(direction(column), direction(products.id)).limit(limit)
+  }
+  const unknown = tx
+    .select(columns)
+    .from(products)
+    .where(and(...conditions, isNull(column), after?.key === null ? sql`${products.id} ${order.descending ? sql`<` : sql`>`} ${after.id}::uuid` : undefined))
+    .orderBy(direction(products.id))
+    .limit(limit)
+  if (after?.key === null) return unknown
+  const known = tx
+    .select(columns)
+    .from(products)
+    .where(and(...conditions, isNotNull(column), after ? afterKey(order, after) : undefined))
+    .orderBy(direction(column), direction(products.id))
+    .limit(limit)
+  return unionAll(known, unknown)
+    .orderBy(order.descending ? sql`${column} DESC NULLS LAST` : sql`${column} ASC NULLS LAST`, direction(products.id))
+    .limit(limit)
+}
+
+export async function countProducts(tx: Db, tenantId: string, filter: ProductFilter): Promise<number> {
+  const [row] = await tx
+    .select({ n: sql<number>`count(*)::int` })
+    .from(products)
+    .where(and(...filterConditions(tenantId, filter)))
+  return row?.n ?? 0
+}
+
+const inTenant = (tenantId: string, id: string) => and(eq(products.tenantId, tenantId), eq(products.id, id))
+
+/** A product as lists and the detail read it. */
+export type ProductRow = NonNullable<Awaited<ReturnType<typeof findProduct>>>
+
+export async function findProduct(tx: Db, tenantId: string, id: string) {
+  const [row] = await tx.select(itemColumns).from(products).where(inTenant(tenantId, id))
+  return row ?? null
+}
+
+export async function updateThreshold(tx: Db, tenantId: string, id: string, threshold: number | null): Promise<boolean> {
+  const rows = await tx
+    .update(products)
+    .set({ lowStockThreshold: threshold, updatedAt: sql`now()` })
+    .where(inTenant(tenantId, id))
+    .returning({ id: products.id })
+  return rows.length > 0
+}
+
+export async function listSkus(tx: Db, tenantId: string, productId: string) {
+  return tx
+    .select({ id: skus.id, externalId: skus.externalId, size: skus.size, barcodes: skus.barcodes })
+    .from(skus)
+    .where(and(eq(skus.tenantId, tenantId), eq(skus.productId, productId)))
+    .orderBy(asc(skus.externalId))
+}
+
+export async function listStockLevels(tx: Db, tenantId: string, productId: string) {
+  return tx
+    .select({
+      warehouse: { id: warehouses.id, externalId: warehouses.externalId, name: warehouses.name, type: warehouses.type },
+      skuId: stockLevels.skuId,
+      quantity: stockLevels.quantity,
+      reserved: stockLevels.reserved,
+      inWayToClient: stockLevels.inWayToClient,
+      inWayFromClient: stockLevels.inWayFromClient,
+      updatedAt: stockLevels.updatedAt
+    })
+    .from(stockLevels)
+    .innerJoin(warehouses, and(eq(warehouses.tenantId, stockLevels.tenantId), eq(warehouses.id, stockLevels.warehouseId)))
+    .where(and(eq(stockLevels.tenantId, tenantId), eq(stockLevels.productId, productId)))
+    .orderBy(asc(warehouses.name), asc(warehouses.id), asc(stockLevels.skuId))
+}
+
+export interface HistoryRange {
+  from: Date
+  to: Date
+  warehouseId?: string
+}
+
+/** Up to `limit` history rows of a product, newest first, within the range (both ends included). */
+export async function listHistory(tx: Db, tenantId: string, productId: string, range: HistoryRange, limit: number) {
+  return tx
+    .select({
+      recordedAt: stockHistory.recordedAt,
+      warehouseId: stockHistory.warehouseId,
+      skuId: stockHistory.skuId,
+      quantity: stockHistory.quantity,
+      reserved: stockHistory.reserved,
+      inWayToClient: stockHistory.inWayToClient,
+      inWayFromClient: stockHistory.inWayFromClient
+    })
+    .from(stockHistory)
+    .where(
+      and(
+        eq(stockHistory.tenantId, tenantId),
+        eq(stockHistory.productId, productId),
+        sql`${stockHistory.recordedAt} BETWEEN ${range.from.toISOString()}::timestamptz AND ${range.to.toISOString()}::timestamptz`,
+        range.warehouseId ? eq(stockHistory.warehouseId, range.warehouseId) : undefined
+      )
+    )
+    .orderBy(desc(stockHistory.recordedAt), asc(stockHistory.warehouseId), asc(stockHistory.skuId))
+    .limit(limit)
+}
