@@ -5,6 +5,7 @@ import type { ClientFactory } from '../../marketplaces/from-config.js'
 import type { MarketplaceClient, MarketplaceType, MarketProduct, MarketSku } from '../../marketplaces/types.js'
 import type { MultiFernet } from '../../security/fernet.js'
 import { recordAudit } from '../audit/repository.js'
+import { refreshForecasts } from '../forecast/repository.js'
 import { findTenant } from '../tenants/repository.js'
 import { planLimits } from '../tenants/plans.js'
 import { mergeStaged } from './merge.js'
@@ -103,6 +104,7 @@ export class SyncRunner {
       const limit = planLimits(started.plan).products
       const result = await db.tenant(tenantId, async (tx, raw) => {
         const merged = await mergeStaged(raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt: new Date() })
+        await refreshForecasts(tx, tenantId)
         await this.deps.afterMerge?.(raw, tenantId, syncJobId)
         await repo.clearStaging(raw, syncJobId)
         for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)

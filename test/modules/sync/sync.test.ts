@@ -80,6 +80,10 @@ describe('sync', () => {
       expect(c.history).toBe(c.levels)
       const tenant = (await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json()
       expect(tenant.credentials[0].status).toBe('valid')
+      const units = await t.app.db.tenant(owner.tenantId, async (_tx, raw) => (await raw.query<{ units: number }>('SELECT sum(quantity)::int AS units FROM stock_levels')).rows[0]!.units)
+      const list = (await t.app.inject({ url: '/api/v1/products?limit=200', headers: owner.headers })).json()
+      expect(list.total).toBe(120)
+      expect(list.items.reduce((sum: number, p: { total_stock: number }) => sum + p.total_stock, 0)).toBe(units)
     })
 
     it('should add no history when the same sync runs twice', async () => {
