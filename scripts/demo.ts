@@ -77,7 +77,7 @@ try {
 
   step('Warehouses')
   const warehouses = await call<{ items: Array<{ name: string; type: string; product_count: number; total_quantity: number }> }>('GET', '/api/v1/warehouses', token)
-  for (const w of warehouses.items) console.log(`  ${pad(w.type.toUpperCase(), 4)} ${pad(w.name, 32)} ${pad(w.product_count, 6)} products ${w.total_quantity} units`)
+  for (const w of warehouses.items) console.log(`  ${pad(w.type.toUpperCase(), 4)} ${pad(w.name, 32)} ${pad(`${w.product_count} products`, 14)} ${w.total_quantity} units`)
 
   step('Tenant and sync health')
   const tenant = await call<{ name: string; subscription: { plan: string }; sync: { last_success_at: string; stale: boolean } }>('GET', '/api/v1/tenants/me', token)
