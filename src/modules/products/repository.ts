@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, isNotNull, isNull, lte, sql, type SQL } from 'drizzle-orm'
-import { unionAll } from 'drizzle-orm/pg-core'
-import type { Db } from '../../db/database.js'
+import { QueryBuilder } from 'drizzle-orm/pg-core'
+import type { Database, Db } from '../../db/database.js'
+import { inlineQuery } from '../../db/inline-query.js'
 import { products, skus, stockHistory, stockLevels, warehouses } from '../../db/schema.js'
 import type { ProductSortField } from './schemas.js'
 
@@ -94,43 +95,91 @@ function afterKey(order: ProductOrder, after: Keyset): SQL {
   return sql`(${column}, ${products.id}) ${order.descending ? sql`<` : sql`>`} (${after.key}${cast}, ${after.id}::uuid)`
 }
 
+/** The list's row as `tenantRead` returns it: column names as selected, timestamps as the driver parses them. */
+interface ListRow {
+  id: string
+  marketplace_type: string
+  external_id: string
+  vendor_code: string | null
+  name: string
+  brand: string | null
+  category: string | null
+  barcodes: string[]
+  total_stock: number
+  days_of_stock: number | null
+  low_stock_threshold: number | null
+  archived: boolean
+  updated_at: Date | string
+  updated_at_key: string
+  catalogue_version: string
+}
+
+const fromListRow = (row: ListRow): ProductRow & { catalogueVersion: string } => ({
+  id: row.id,
+  marketplaceType: row.marketplace_type,
+  externalId: row.external_id,
+  vendorCode: row.vendor_code,
+  name: row.name,
+  brand: row.brand,
+  category: row.category,
+  barcodes: row.barcodes,
+  totalStock: row.total_stock,
+  daysOfStock: row.days_of_stock,
+  lowStockThreshold: row.low_stock_threshold,
+  archived: row.archived,
+  updatedAt: new Date(row.updated_at),
+  updatedAtKey: row.updated_at_key,
+  catalogueVersion: row.catalogue_version
+})
+
+const qb = new QueryBuilder()
+
 /**
- * One page of the tenant's products in the requested order, each row with the catalogue version. Days of stock may be null and those products come
- * last both ways; since the index keeps nulls last only ascending, the known and the unknown are read as two
- * index-ordered branches and only their 2 × limit rows are sorted.
+ * One page of the tenant's products in the requested order, each row with the catalogue version. Days of stock
+ * may be null and those products come last both ways; since the index keeps nulls last only ascending, the known
+ * and the unknown are read as two index-ordered branches and only their 2 × limit rows are sorted.
+ *
+ * The list is the API's busiest read, so it goes through `tenantRead`: prologue and statement in one round trip
+ * instead of the four of a `tenant` transaction, which was half the cost of a page.
  */
-export async function listProducts(tx: Db, tenantId: string, filter: ProductFilter, order: ProductOrder, after: Keyset | null, limit: number) {
+export async function listProducts(db: Database, tenantId: string, filter: ProductFilter, order: ProductOrder, after: Keyset | null, limit: number) {
   const { column } = SORT_COLUMNS[order.field]
   const direction = order.descending ? desc : asc
   const conditions = filterConditions(tenantId, filter)
   const columns = { ...itemColumns, catalogueVersion: catalogueVersion(tenantId) }
+  const page = (where: Array<SQL | undefined>, ...orderBy: SQL[]) =>
+    qb
+      .select(columns)
+      .from(products)
+      .where(and(...where))
+      .orderBy(...orderBy)
+      .limit(limit)
+  let query: SQL
   if (order.field !== 'days_of_stock') {
-    const where = after ? [...conditions, afterKey(order, after)] : conditions
-    return tx.select(columns).from(products).where(and(...where)).orderBy(direction(column), direction(products.id)).limit(limit)
+    query = page(after ? [...conditions, afterKey(order, after)] : conditions, direction(column), direction(products.id)).getSQL()
+  } else {
+    const afterUnknown = after?.key === null ? sql`${products.id} ${order.descending ? sql`<` : sql`>`} ${after.id}::uuid` : undefined
+    const unknown = page([...conditions, isNull(column), afterUnknown], direction(products.id))
+    const known = page([...conditions, isNotNull(column), after ? afterKey(order, after) : undefined], direction(column), direction(products.id))
+    query =
+      after?.key === null
+        ? unknown.getSQL()
+        : known
+            .unionAll(unknown)
+            .orderBy(order.descending ? sql`${column} DESC NULLS LAST` : sql`${column} ASC NULLS LAST`, direction(products.id))
+            .limit(limit)
+            .getSQL()
   }
-  const unknown = tx
-    .select(columns)
-    .from(products)
-    .where(and(...conditions, isNull(column), after?.key === null ? sql`${products.id} ${order.descending ? sql`<` : sql`>`} ${after.id}::uuid` : undefined))
-    .orderBy(direction(products.id))
-    .limit(limit)
-  if (after?.key === null) return unknown
-  const known = tx
-    .select(columns)
-    .from(products)
-    .where(and(...conditions, isNotNull(column), after ? afterKey(order, after) : undefined))
-    .orderBy(direction(column), direction(products.id))
-    .limit(limit)
-  return unionAll(known, unknown)
-    .orderBy(order.descending ? sql`${column} DESC NULLS LAST` : sql`${column} ASC NULLS LAST`, direction(products.id))
-    .limit(limit)
+  const rows = await db.tenantRead<ListRow>(tenantId, inlineQuery(query), [])
+  return rows.map(fromListRow)
 }
 
-export async function countProducts(tx: Db, tenantId: string, filter: ProductFilter): Promise<number> {
-  const [row] = await tx
-    .select({ n: sql<number>`count(*)::int` })
+export async function countProducts(db: Database, tenantId: string, filter: ProductFilter): Promise<number> {
+  const query = qb
+    .select({ n: sql<number>`count(*)::int`.as('n') })
     .from(products)
     .where(and(...filterConditions(tenantId, filter)))
+  const [row] = await db.tenantRead<{ n: number }>(tenantId, inlineQuery(query), [])
   return row?.n ?? 0
 }
 

@@ -12,7 +12,9 @@ export const ProductListQuery = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, description: 'The `next_cursor` of the previous page' })),
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Case-insensitive substring of the name, vendor code or a barcode' })),
+    q: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000]*$', description: 'Case-insensitive substring of the name, vendor code or a barcode' })
+    ),
     marketplace_type: Type.Optional(MarketplaceType),
     warehouse_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only products with a stock level in this warehouse' })),
     in_stock: Type.Optional(Type.Boolean({ description: 'true: total stock above zero; false: none' })),

@@ -54,16 +54,15 @@ export class ProductsService {
     }
     const { tenantId } = auth
     const totalKey = `${tenantId}:${JSON.stringify(filter)}`
-    const { rows, total } = await this.deps.db.tenant(tenantId, async (tx) => {
-      // One row past the page tells whether another page follows.
-      const rows = await repo.listProducts(tx, tenantId, filter, order, after, query.limit + 1)
-      const version = rows[0]?.catalogueVersion
-      const cached = version === undefined ? undefined : this.#totals.get(totalKey, version)
-      if (cached !== undefined) return { rows, total: cached }
-      const total = await repo.countProducts(tx, tenantId, filter)
+    const { db } = this.deps
+    // One row past the page tells whether another page follows.
+    const rows = await repo.listProducts(db, tenantId, filter, order, after, query.limit + 1)
+    const version = rows[0]?.catalogueVersion
+    let total = version === undefined ? undefined : this.#totals.get(totalKey, version)
+    if (total === undefined) {
+      total = await repo.countProducts(db, tenantId, filter)
       if (version !== undefined) this.#totals.set(totalKey, version, total)
-      return { rows, total }
-    })
+    }
     const page = rows.slice(0, query.limit)
     const last = page.at(-1)
     return {

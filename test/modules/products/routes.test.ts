@@ -266,7 +266,7 @@ describe('products', () => {
       expect(page.items.every((item) => !Object.values(other.ids.products).includes(item.id))).toBe(true)
     })
 
-    it.each([['limit=0'], ['limit=201'], ['limit=x'], ['sort=price'], ['in_stock=maybe'], ['warehouse_id=42'], ['colour=red'], ['q=']])(
+    it.each([['limit=0'], ['limit=201'], ['limit=x'], ['sort=price'], ['in_stock=maybe'], ['warehouse_id=42'], ['colour=red'], ['q='], ['q=%00']])(
       'should refuse %s with 422',
       async (query) => {
         const res = await get(sorted.owner, `/api/v1/products?${query}`)
