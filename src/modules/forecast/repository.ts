@@ -12,8 +12,8 @@ function uuidArray(ids: readonly string[]): SQL {
 }
 
 /**
- * The window every forecast query reads: `now` is the database's clock (the history is stamped with it), unless
- * the caller pins it.
+ * The window every forecast query reads. `now` is the database's clock unless the caller pins it; the sync should
+ * pass the stamp it gave the history rows it just wrote, so that no clock difference leaves them out.
  */
 const windowParams = (now: Date | undefined) => {
   const at = now ? sql`${now.toISOString()}::timestamptz` : sql`statement_timestamp()`
@@ -40,73 +40,79 @@ const seriesObservations = (tenantId: string) => sql`
     ORDER BY h.recorded_at)`
 
 /**
- * Runs `statement` with PostgreSQL's JIT compiler off, then restores the caller's setting. The planner prices the
- * per-series lateral loop high enough to trigger JIT inlining and optimisation, which took longer (~0.6 s for
- * 30,000 series) than the statement itself.
+ * Runs the refresh with two planner settings changed, restoring the caller's afterwards (it runs inside the
+ * caller's transaction).
+ * - jit: the per-series lateral loop is priced high enough to trigger JIT inlining and optimisation, which took
+ *   longer (~0.6 s for 30,000 series) than the statement itself.
+ * - enable_nestloop: where statistics are missing or stale (PGlite never analyses; a sync has just rewritten the
+ *   catalogue) the planner took the aggregates for a few rows and joined them by nested loops: quadratic, 220 s for
+ *   10,000 products. Hash joins are right for every size here; the lateral loop stays, having no alternative.
  */
-async function withoutJit(tx: Db, statement: SQL): Promise<void> {
-  const [setting] = await selectRows<{ jit: string }>(tx, sql`SELECT current_setting('jit') AS jit`)
-  await tx.execute(sql`SELECT set_config('jit', 'off', true)`)
-  await tx.execute(statement)
-  await tx.execute(sql`SELECT set_config('jit', ${setting?.jit ?? 'on'}, true)`)
+async function withPlannerSettings(tx: Db, run: () => Promise<void>): Promise<void> {
+  const [previous] = await selectRows<{ jit: string; nestloop: string }>(tx, sql`SELECT current_setting('jit') AS jit, current_setting('enable_nestloop') AS nestloop`)
+  await tx.execute(sql`SELECT set_config('jit', 'off', true), set_config('enable_nestloop', 'off', true)`)
+  await run()
+  await tx.execute(sql`SELECT set_config('jit', ${previous!.jit}, true), set_config('enable_nestloop', ${previous!.nestloop}, true)`)
 }
 
 /**
  * Recomputes `total_stock`, `sales_per_day` and `days_of_stock` of the tenant's products (or only of
- * `productIds`) from their stock levels and history, in one statement: the arithmetic of `forecastSeries` and
- * `combineForecasts` in SQL. Each series is reduced to one row inside its lateral subquery, so nothing the size of
- * the history is sorted or hashed. Rows whose values do not change are not rewritten. The sync calls this at the
- * end of its merge, inside the merge's transaction.
+ * `productIds`) from their stock levels and history: the arithmetic of `forecastSeries` and `combineForecasts` in
+ * SQL. Each series is reduced to one row inside its lateral subquery and each product to one row by a single
+ * aggregate, so nothing the size of the history is sorted, hashed or joined. Rows whose values do not change are
+ * not rewritten. The sync calls this at the end of its merge, inside the merge's transaction.
  */
 export async function refreshForecasts(tx: Db, tenantId: string, options: { productIds?: string[]; now?: Date } = {}): Promise<void> {
   const { productIds, now } = options
   if (productIds?.length === 0) return
   const onlyProducts = (column: SQL) => (productIds ? sql`AND ${column} = ANY(${uuidArray(productIds)})` : sql``)
-  await withoutJit(tx, sql`
-    WITH params AS (${windowParams(now)}),
-    levels AS (
-      SELECT l.product_id, l.sku_id, l.warehouse_id, l.quantity
-        FROM stock_levels l
-       WHERE l.tenant_id = ${tenantId} ${onlyProducts(sql`l.product_id`)}
-    ),
-    series AS (
-      SELECT lv.product_id,
-             CASE WHEN s.observations < 2 OR params.now - greatest(s.first_at, params.start) < interval '1 day' THEN NULL
-                  WHEN s.in_stock_seconds = 0 THEN 0
-                  ELSE s.sold / (s.in_stock_seconds / 86400) END AS sales_per_day
-        FROM levels lv
-       CROSS JOIN params
-       CROSS JOIN LATERAL (
-         SELECT count(*) AS observations,
-                min(o.recorded_at) AS first_at,
-                -- A decrease spread evenly between its two rows; only the share inside the window counts.
-                sum(CASE WHEN o.next_quantity < o.quantity
-                         THEN (o.quantity - o.next_quantity) * extract(epoch FROM o.next_at - greatest(o.recorded_at, params.start))
-                              / extract(epoch FROM o.next_at - o.recorded_at)
-                         ELSE 0 END) AS sold,
-                sum(CASE WHEN o.quantity > 0 THEN extract(epoch FROM coalesce(o.next_at, params.now) - greatest(o.recorded_at, params.start))
-                         ELSE 0 END) AS in_stock_seconds
-           FROM (SELECT w.recorded_at, w.quantity,
-                        lead(w.recorded_at) OVER (ORDER BY w.recorded_at) AS next_at,
-                        lead(w.quantity) OVER (ORDER BY w.recorded_at) AS next_quantity
-                   FROM (${seriesObservations(tenantId)}) w) o
-       ) s
-    ),
-    sales AS (SELECT product_id, sum(sales_per_day)::float8 AS per_day FROM series GROUP BY product_id),
-    stock AS (SELECT product_id, sum(quantity)::int AS total FROM levels GROUP BY product_id),
-    fresh AS (
-      SELECT pr.id, coalesce(st.total, 0) AS total_stock, sa.per_day AS sales_per_day,
-             CASE WHEN sa.per_day > 0 THEN greatest(coalesce(st.total, 0), 0) / sa.per_day END AS days_of_stock
-        FROM products pr
-        LEFT JOIN stock st ON st.product_id = pr.id
-        LEFT JOIN sales sa ON sa.product_id = pr.id
-       WHERE pr.tenant_id = ${tenantId} ${onlyProducts(sql`pr.id`)}
-    )
-    UPDATE products p
-       SET total_stock = f.total_stock, sales_per_day = f.sales_per_day, days_of_stock = f.days_of_stock
-      FROM fresh f
-     WHERE p.tenant_id = ${tenantId} AND p.id = f.id
-       AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (f.total_stock, f.sales_per_day, f.days_of_stock)`)
+  await withPlannerSettings(tx, async () => {
+    await tx.execute(sql`
+      WITH params AS (${windowParams(now)}),
+      totals AS (
+        SELECT lv.product_id,
+               sum(lv.quantity)::int AS total_stock,
+               sum(CASE WHEN s.observations < 2 OR params.now - greatest(s.first_at, params.start) < interval '1 day' THEN NULL
+                        WHEN s.in_stock_seconds = 0 THEN 0
+                        ELSE s.sold / (s.in_stock_seconds / 86400) END)::float8 AS sales_per_day
+          FROM stock_levels lv
+         CROSS JOIN params
+         CROSS JOIN LATERAL (
+           SELECT count(*) AS observations,
+                  min(o.recorded_at) AS first_at,
+                  -- A decrease spread evenly between its two rows; only the share inside the window counts.
+                  sum(CASE WHEN o.next_quantity < o.quantity
+                           THEN (o.quantity - o.next_quantity) * extract(epoch FROM o.next_at - greatest(o.recorded_at, params.start))
+                                / extract(epoch FROM o.next_at - o.recorded_at)
+                           ELSE 0 END) AS sold,
+                  sum(CASE WHEN o.quantity > 0 THEN extract(epoch FROM coalesce(o.next_at, params.now) - greatest(o.recorded_at, params.start))
+                           ELSE 0 END) AS in_stock_seconds
+             FROM (SELECT w.recorded_at, w.quantity,
+                          lead(w.recorded_at) OVER (ORDER BY w.recorded_at) AS next_at,
+                          lead(w.quantity) OVER (ORDER BY w.recorded_at) AS next_quantity
+                     FROM (${seriesObservations(tenantId)}) w) o
+         ) s
+         WHERE lv.tenant_id = ${tenantId} ${onlyProducts(sql`lv.product_id`)}
+         GROUP BY lv.product_id
+      ),
+      fresh AS (
+        SELECT product_id, total_stock, sales_per_day,
+               CASE WHEN sales_per_day > 0 THEN greatest(total_stock, 0) / sales_per_day END AS days_of_stock
+          FROM totals
+      )
+      UPDATE products p
+         SET total_stock = f.total_stock, sales_per_day = f.sales_per_day, days_of_stock = f.days_of_stock
+        FROM fresh f
+       WHERE p.tenant_id = ${tenantId} AND p.id = f.product_id
+         AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (f.total_stock, f.sales_per_day, f.days_of_stock)`)
+    // Products without any stock level: nothing in stock, nothing to forecast.
+    await tx.execute(sql`
+      UPDATE products p
+         SET total_stock = 0, sales_per_day = NULL, days_of_stock = NULL
+       WHERE p.tenant_id = ${tenantId} ${onlyProducts(sql`p.id`)}
+         AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (0, NULL::float8, NULL::float8)
+         AND NOT EXISTS (SELECT 1 FROM stock_levels l WHERE l.tenant_id = ${tenantId} AND l.product_id = p.id)`)
+  })
 }
 
 export interface SeriesObservations {

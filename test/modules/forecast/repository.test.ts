@@ -82,6 +82,15 @@ describe('forecast repository', () => {
       expect((await stored(ids.restock!)).totalStock).toBe(70)
     })
 
+    it('should give the caller’s transaction back its planner settings', async () => {
+      const settings = await t.app.db.tenant(owner.tenantId, async (tx, raw) => {
+        await raw.query("SELECT set_config('enable_nestloop', 'on', true)")
+        await refreshForecasts(tx, owner.tenantId, { now: NOW })
+        return (await raw.query<{ nestloop: string }>("SELECT current_setting('enable_nestloop') AS nestloop")).rows[0]!
+      })
+      expect(settings.nestloop).toBe('on')
+    })
+
     it('should leave another tenant’s products alone', async () => {
       const other = await registerTenant(t.app)
       const theirs = await seedCatalogue(t.app.db, other.tenantId, { products: [{ externalId: 'steady', stock: CASES.steady }] })
