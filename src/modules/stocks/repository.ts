@@ -25,7 +25,8 @@ export interface ExportRow {
 }
 
 /**
- * Up to `limit` (product, warehouse) pairs after `after`, their SKUs' levels added up. The keyset follows the
+ * Up to `limit` (product, warehouse) pairs after `after`, their SKUs' levels added up; archived products (which
+ * the sync leaves at zero) are skipped, as the product list hides them. The keyset follows the
  * levels' (product, warehouse) order, so each page starts where the last one ended without re-reading it.
  */
 export async function exportPage(tx: Db, tenantId: string, after: ExportPosition | null, limit: number): Promise<ExportRow[]> {
@@ -43,7 +44,12 @@ export async function exportPage(tx: Db, tenantId: string, after: ExportPosition
     .where(
       and(
         eq(stockLevels.tenantId, tenantId),
-        after ? sql`(${stockLevels.productId}, ${stockLevels.warehouseId}) > (${after.productId}::uuid, ${after.warehouseId}::uuid)` : undefined
+        after ? sql`(${stockLevels.productId}, ${stockLevels.warehouseId}) > (${after.productId}::uuid, ${after.warehouseId}::uuid)` : undefined,
+        // Filtered here rather than in the join below, so that a short page still means the last page. The
+        // lower bound lets the merge join start at the cursor instead of at the tenant's first product.
+        sql`EXISTS (SELECT 1 FROM ${products} p
+                     WHERE p.tenant_id = ${tenantId} AND p.id = ${stockLevels.productId} AND NOT p.archived
+                       ${after ? sql`AND p.id >= ${after.productId}::uuid` : sql``})`
       )
     )
     .groupBy(stockLevels.productId, stockLevels.warehouseId)

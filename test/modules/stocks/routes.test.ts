@@ -93,6 +93,17 @@ describe('stocks', () => {
       expect(rowsOf((await exportOf(viewer)).body).map((row) => row.name)).toEqual(['mine'])
     })
 
+    it('should leave out archived products', async () => {
+      const owner = await registerTenant(t.app)
+      await seedCatalogue(t.app.db, owner.tenantId, {
+        products: [
+          { externalId: 'live', name: 'live', stock: [{ warehouse: 'w', quantity: 1 }] },
+          { externalId: 'gone', name: 'gone', archived: true, stock: [{ warehouse: 'w', quantity: 0 }] }
+        ]
+      })
+      expect(rowsOf((await exportOf(owner)).body).map((row) => row.name)).toEqual(['live'])
+    })
+
     it('should write just the header when there is no stock', async () => {
       const owner = await registerTenant(t.app)
       const res = await exportOf(owner)
@@ -102,12 +113,18 @@ describe('stocks', () => {
 
     it('should page through more rows than one read holds, each row once', async () => {
       const owner = await registerTenant(t.app)
+      // Archived products among them must not cut a read short.
       await seedCatalogue(t.app.db, owner.tenantId, {
-        products: Array.from({ length: 700 }, (_, i) => ({ externalId: `p${i}`, stock: [{ warehouse: 'a', quantity: i }, { warehouse: 'b', quantity: 1 }] }))
+        products: Array.from({ length: 1000 }, (_, i) => ({
+          externalId: `p${i}`,
+          archived: i % 10 >= 7,
+          stock: [{ warehouse: 'a', quantity: i }, { warehouse: 'b', quantity: 1 }]
+        }))
       })
       const rows = rowsOf((await exportOf(owner)).body)
       expect(rows).toHaveLength(1400)
       expect(new Set(rows.map((row) => `${row.product_id}/${row.warehouse_external_id}`)).size).toBe(1400)
+      expect(rows.every((row) => Number(row.external_id!.slice(1)) % 10 < 7)).toBe(true)
     })
   })
 
