@@ -48,7 +48,7 @@ const seriesObservations = (tenantId: string) => sql`
  *   catalogue) the planner took the aggregates for a few rows and joined them by nested loops: quadratic, 220 s for
  *   10,000 products. Hash joins are right for every size here; the lateral loop stays, having no alternative.
  */
-async function withPlannerSettings(tx: Db, run: () => Promise<void>): Promise<void> {
+async function withPlannerSettings(tx: Db, run: () => Promise<unknown>): Promise<void> {
   const [previous] = await selectRows<{ jit: string; nestloop: string }>(tx, sql`SELECT current_setting('jit') AS jit, current_setting('enable_nestloop') AS nestloop`)
   await tx.execute(sql`SELECT set_config('jit', 'off', true), set_config('enable_nestloop', 'off', true)`)
   await run()
@@ -66,53 +66,52 @@ export async function refreshForecasts(tx: Db, tenantId: string, options: { prod
   const { productIds, now } = options
   if (productIds?.length === 0) return
   const onlyProducts = (column: SQL) => (productIds ? sql`AND ${column} = ANY(${uuidArray(productIds)})` : sql``)
-  await withPlannerSettings(tx, async () => {
-    await tx.execute(sql`
-      WITH params AS (${windowParams(now)}),
-      totals AS (
-        SELECT lv.product_id,
-               sum(lv.quantity)::int AS total_stock,
-               sum(CASE WHEN s.observations < 2 OR params.now - greatest(s.first_at, params.start) < interval '1 day' THEN NULL
-                        WHEN s.in_stock_seconds = 0 THEN 0
-                        ELSE s.sold / (s.in_stock_seconds / 86400) END)::float8 AS sales_per_day
-          FROM stock_levels lv
-         CROSS JOIN params
-         CROSS JOIN LATERAL (
-           SELECT count(*) AS observations,
-                  min(o.recorded_at) AS first_at,
-                  -- A decrease spread evenly between its two rows; only the share inside the window counts.
-                  sum(CASE WHEN o.next_quantity < o.quantity
-                           THEN (o.quantity - o.next_quantity) * extract(epoch FROM o.next_at - greatest(o.recorded_at, params.start))
-                                / extract(epoch FROM o.next_at - o.recorded_at)
-                           ELSE 0 END) AS sold,
-                  sum(CASE WHEN o.quantity > 0 THEN extract(epoch FROM coalesce(o.next_at, params.now) - greatest(o.recorded_at, params.start))
-                           ELSE 0 END) AS in_stock_seconds
-             FROM (SELECT w.recorded_at, w.quantity,
-                          lead(w.recorded_at) OVER (ORDER BY w.recorded_at) AS next_at,
-                          lead(w.quantity) OVER (ORDER BY w.recorded_at) AS next_quantity
-                     FROM (${seriesObservations(tenantId)}) w) o
-         ) s
-         WHERE lv.tenant_id = ${tenantId} ${onlyProducts(sql`lv.product_id`)}
-         GROUP BY lv.product_id
-      ),
-      fresh AS (
-        SELECT product_id, total_stock, sales_per_day,
-               CASE WHEN sales_per_day > 0 THEN greatest(total_stock, 0) / sales_per_day END AS days_of_stock
-          FROM totals
-      )
-      UPDATE products p
-         SET total_stock = f.total_stock, sales_per_day = f.sales_per_day, days_of_stock = f.days_of_stock
-        FROM fresh f
-       WHERE p.tenant_id = ${tenantId} AND p.id = f.product_id
-         AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (f.total_stock, f.sales_per_day, f.days_of_stock)`)
-    // Products without any stock level: nothing in stock, nothing to forecast.
-    await tx.execute(sql`
-      UPDATE products p
-         SET total_stock = 0, sales_per_day = NULL, days_of_stock = NULL
-       WHERE p.tenant_id = ${tenantId} ${onlyProducts(sql`p.id`)}
-         AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (0, NULL::float8, NULL::float8)
-         AND NOT EXISTS (SELECT 1 FROM stock_levels l WHERE l.tenant_id = ${tenantId} AND l.product_id = p.id)`)
-  })
+  await withPlannerSettings(tx, () => tx.execute(sql`
+    WITH params AS (${windowParams(now)}),
+    totals AS (
+      SELECT lv.product_id,
+             sum(lv.quantity)::int AS total_stock,
+             sum(CASE WHEN s.observations < 2 OR params.now - greatest(s.first_at, params.start) < interval '1 day' THEN NULL
+                      WHEN s.in_stock_seconds = 0 THEN 0
+                      ELSE s.sold / (s.in_stock_seconds / 86400) END)::float8 AS sales_per_day
+        FROM stock_levels lv
+       CROSS JOIN params
+       CROSS JOIN LATERAL (
+         SELECT count(*) AS observations,
+                min(o.recorded_at) AS first_at,
+                -- A decrease spread evenly between its two rows; only the share inside the window counts.
+                sum(CASE WHEN o.next_quantity < o.quantity
+                         THEN (o.quantity - o.next_quantity) * extract(epoch FROM o.next_at - greatest(o.recorded_at, params.start))
+                              / extract(epoch FROM o.next_at - o.recorded_at)
+                         ELSE 0 END) AS sold,
+                sum(CASE WHEN o.quantity > 0 THEN extract(epoch FROM coalesce(o.next_at, params.now) - greatest(o.recorded_at, params.start))
+                         ELSE 0 END) AS in_stock_seconds
+           FROM (SELECT w.recorded_at, w.quantity,
+                        lead(w.recorded_at) OVER (ORDER BY w.recorded_at) AS next_at,
+                        lead(w.quantity) OVER (ORDER BY w.recorded_at) AS next_quantity
+                   FROM (${seriesObservations(tenantId)}) w) o
+       ) s
+       WHERE lv.tenant_id = ${tenantId} ${onlyProducts(sql`lv.product_id`)}
+       GROUP BY lv.product_id
+    ),
+    fresh AS (
+      SELECT product_id, total_stock, sales_per_day,
+             CASE WHEN sales_per_day > 0 THEN greatest(total_stock, 0) / sales_per_day END AS days_of_stock
+        FROM totals
+    )
+    UPDATE products p
+       SET total_stock = f.total_stock, sales_per_day = f.sales_per_day, days_of_stock = f.days_of_stock
+      FROM fresh f
+     WHERE p.tenant_id = ${tenantId} AND p.id = f.product_id ${onlyProducts(sql`p.id`)}
+       AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (f.total_stock, f.sales_per_day, f.days_of_stock)`))
+  // Products without any stock level: nothing in stock, nothing to forecast. The anti-join probes an index, so
+  // no planner setting is needed here.
+  await tx.execute(sql`
+    UPDATE products p
+       SET total_stock = 0, sales_per_day = NULL, days_of_stock = NULL
+     WHERE p.tenant_id = ${tenantId} ${onlyProducts(sql`p.id`)}
+       AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (0, NULL::float8, NULL::float8)
+       AND NOT EXISTS (SELECT 1 FROM stock_levels l WHERE l.tenant_id = ${tenantId} AND l.product_id = p.id)`)
 }
 
 export interface SeriesObservations {
