@@ -135,7 +135,7 @@ export const products = pgTable(
     brand: text('brand'),
     category: text('category'),
     barcodes: text('barcodes').array().notNull().default(sql`'{}'::text[]`),
-    /** Lower-cased name, vendor code and barcodes, for the trigram index behind `q`. */
+    /** Lower-cased name, vendor code and barcodes, which `q` searches. */
     searchText: text('search_text').notNull().default(''),
     lowStockThreshold: integer('low_stock_threshold'),
     archived: boolean('archived').notNull().default(false),
@@ -152,8 +152,7 @@ export const products = pgTable(
     index('products_name_idx').on(t.tenantId, t.name, t.id),
     index('products_total_stock_idx').on(t.tenantId, t.totalStock, t.id),
     index('products_days_of_stock_idx').on(t.tenantId, t.daysOfStock, t.id),
-    index('products_updated_at_idx').on(t.tenantId, t.updatedAt, t.id),
-    index('products_search_idx').using('gin', sql`${t.searchText} gin_trgm_ops`)
+    index('products_updated_at_idx').on(t.tenantId, t.updatedAt, t.id)
   ]
 )
 
@@ -259,6 +258,8 @@ export const syncJobs = pgTable(
   },
   (t) => [
     index('sync_jobs_tenant_idx').on(t.tenantId, t.createdAt),
+    // Sync health on GET /tenants/me: the newest succeeded and failed job without scanning a tenant's history.
+    index('sync_jobs_status_idx').on(t.tenantId, t.status, t.finishedAt),
     // At most one queued or running sync per tenant: a burst of requests collapses into one job.
     uniqueIndex('sync_jobs_one_active_key')
       .on(t.tenantId)

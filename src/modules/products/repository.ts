@@ -58,8 +58,8 @@ const escapeLike = (text: string) => text.replace(/[\\%_]/g, '\\$&')
 function filterConditions(tenantId: string, filter: ProductFilter): SQL[] {
   const conditions = [eq(products.tenantId, tenantId), eq(products.archived, filter.archived)]
   if (filter.marketplaceType) conditions.push(eq(products.marketplaceType, filter.marketplaceType))
-  // search_text: name, vendor code and barcodes, lower-cased by the sync. Its trigram index cannot serve this under
-  // row-level security (LIKE is not leakproof, so it may not run before the policy), so the tenant's rows are
+  // search_text: name, vendor code and barcodes, lower-cased by the sync. An index cannot serve LIKE under
+  // row-level security (LIKE is not leakproof, so it may not run before the policy), so the tenant’s rows are
   // filtered one by one: about a millisecond per 10,000 products.
   if (filter.q) conditions.push(sql`${products.searchText} LIKE '%' || lower(${escapeLike(filter.q)}) || '%'`)
   if (filter.inStock !== undefined) conditions.push(filter.inStock ? gt(products.totalStock, 0) : lte(products.totalStock, 0))

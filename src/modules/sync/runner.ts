@@ -103,8 +103,10 @@ export class SyncRunner {
       }
       const limit = planLimits(started.plan).products
       const result = await db.tenant(tenantId, async (tx, raw) => {
-        const merged = await mergeStaged(raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt: new Date() })
-        await refreshForecasts(tx, tenantId)
+        const syncedAt = new Date()
+        const merged = await mergeStaged(raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt })
+        // The window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
+        await refreshForecasts(tx, tenantId, { now: syncedAt })
         await this.deps.afterMerge?.(raw, tenantId, syncJobId)
         await repo.clearStaging(raw, syncJobId)
         for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)
