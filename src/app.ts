@@ -18,6 +18,7 @@ import database from './plugins/app/database.js'
 import jobs from './plugins/app/jobs.js'
 import problemDetails from './plugins/app/problem-details.js'
 import readiness from './plugins/app/readiness.js'
+import redis from './plugins/app/redis.js'
 import security from './plugins/app/security.js'
 import services from './plugins/app/services.js'
 import { validatorCompiler } from './plugins/app/validation.js'
@@ -90,6 +91,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(openapi)
   await instance.register(database, { config })
   await instance.register(readiness)
+  await instance.register(redis, { config })
   await instance.register(security, { config })
   await instance.register(jobs, { config })
   await instance.register(services, { config })

@@ -19,6 +19,8 @@ export const EnvSchema = Type.Object({
   DATABASE_POOL_MAX: Int(1, 200, 10),
   MIGRATE_ON_START: Bool,
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.String({ default: 'st:' }),
+  REDIS_COMMAND_TIMEOUT_MS: Int(10, 10_000, 500),
   SECRET_KEY: Type.Optional(Type.String()),
   JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('EdDSA')], { default: 'HS256' }),
   JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
@@ -70,6 +72,7 @@ export interface Config {
   shutdownTimeoutMs: number
   db: { url?: string; dataDir: string; poolMax: number; migrateOnStart: boolean }
   redisUrl?: string
+  redis: { keyPrefix: string; commandTimeoutMs: number }
   /** Present after `resolveSecrets`; raw values stay optional here so tests can inject their own. */
   secrets: { secretKey?: string; encryptionKeys?: string }
   jwt: {
@@ -150,6 +153,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       migrateOnStart: env.MIGRATE_ON_START === 'true'
     },
     redisUrl: env.REDIS_URL,
+    redis: { keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
     secrets: { secretKey: env.SECRET_KEY, encryptionKeys: env.ENCRYPTION_MASTER_KEY },
     jwt: {
       algorithm: env.JWT_ALGORITHM,

@@ -15,7 +15,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['MIGRATE_ON_START', 'yes'],
     ['LOG_LEVEL', 'loud'],
-    ['JWT_ALGORITHM', 'none']
+    ['JWT_ALGORITHM', 'none'],
+    ['REDIS_URL', 'http://cache']
   ])('should refuse %s=%s with a one-line message naming the variable', (name, value) => {
     let error: unknown
     try {
