@@ -14,6 +14,7 @@ import userRoutes from './modules/users/routes.js'
 import { User } from './modules/users/schemas.js'
 import warehouseRoutes from './modules/warehouses/routes.js'
 import authentication from './plugins/app/authentication.js'
+import cache from './plugins/app/cache.js'
 import database from './plugins/app/database.js'
 import jobs from './plugins/app/jobs.js'
 import problemDetails from './plugins/app/problem-details.js'
@@ -94,6 +95,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(redis, { config })
   await instance.register(security, { config })
   await instance.register(jobs, { config })
+  await instance.register(cache, { config })
   await instance.register(services, { config })
 
   instance.get('/', { schema: { hide: true } }, async () => ({ name, version, docs: '/docs', openapi: '/openapi.json' }))

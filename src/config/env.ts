@@ -21,6 +21,8 @@ export const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'st:' }),
   REDIS_COMMAND_TIMEOUT_MS: Int(10, 10_000, 500),
+  CACHE_TTL_S: Int(1, 86_400, 60),
+  CACHE_MAX_ENTRIES: Int(100, 10_000_000, 10_000),
   SECRET_KEY: Type.Optional(Type.String()),
   JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('EdDSA')], { default: 'HS256' }),
   JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
@@ -73,6 +75,8 @@ export interface Config {
   db: { url?: string; dataDir: string; poolMax: number; migrateOnStart: boolean }
   redisUrl?: string
   redis: { keyPrefix: string; commandTimeoutMs: number }
+  /** `ttlSeconds` bounds how long a cached read lives; writes invalidate it sooner. */
+  cache: { ttlSeconds: number; maxEntries: number }
   /** Present after `resolveSecrets`; raw values stay optional here so tests can inject their own. */
   secrets: { secretKey?: string; encryptionKeys?: string }
   jwt: {
@@ -154,6 +158,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
     },
     redisUrl: env.REDIS_URL,
     redis: { keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    cache: { ttlSeconds: env.CACHE_TTL_S, maxEntries: env.CACHE_MAX_ENTRIES },
     secrets: { secretKey: env.SECRET_KEY, encryptionKeys: env.ENCRYPTION_MASTER_KEY },
     jwt: {
       algorithm: env.JWT_ALGORITHM,

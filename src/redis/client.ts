@@ -1,9 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { Redis } from 'ioredis'
+import { Redis, type ChainableCommander } from 'ioredis'
 import type { Config } from '../config/env.js'
 
 /**
- * Opens the optional Redis client. Redis only ever buys speed, so the client is
+ * Opens the Redis client of the cache. Redis only ever buys speed, so the client is
  * tuned to fail fast rather than wait: no offline queue (a command issued while Redis is away is refused at once
  * and its caller falls back), one retry, a short command timeout, and endless background reconnection.
  * Start-up does not wait for Redis beyond one connection attempt.
@@ -30,7 +30,7 @@ function logOutages(client: Redis, log: FastifyBaseLogger): void {
   const lost = (err?: Error) => {
     if (!reachable) return
     reachable = false
-    log.warn({ err }, 'redis is unreachable')
+    log.warn({ err }, 'redis is unreachable: the cache is bypassed until it is back')
   }
   client.on('error', lost)
   client.on('reconnecting', () => lost())
@@ -44,4 +44,14 @@ function logOutages(client: Redis, log: FastifyBaseLogger): void {
 /** Closes politely when Redis answers, and at once when it does not. */
 export async function closeRedis(client: Redis): Promise<void> {
   await client.quit().catch(() => client.disconnect())
+}
+
+/** Runs a MULTI block and fails if any of its commands failed, not only when the block as a whole did. */
+export async function execAll(multi: ChainableCommander): Promise<unknown[]> {
+  const results = await multi.exec()
+  if (!results) throw new Error('redis transaction aborted')
+  return results.map(([err, value]) => {
+    if (err) throw err
+    return value
+  })
 }

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, registerTenant, type TestApp } from '../helpers/app.js'
 import { captureLogs } from '../helpers/logs.js'
@@ -57,5 +58,20 @@ describe.skipIf(!canSpawnRedis)('Redis, optional and allowed to fail', () => {
     expect(recoveryLogs()).toHaveLength(1)
     expect(outageLogs()).toHaveLength(1)
     expect((await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json().name).toBe('During outage 3')
+  })
+
+  it('should not serve an entry older than a write whose invalidation Redis did not take', async () => {
+    const owner = await registerTenant(t.app)
+    const read = async () => (await t.app.inject({ url: '/api/v1/tenants/me', headers: owner.headers })).json().name
+    expect(await read()).toBe('Acme Trading')
+    // Redis keeps its data but stops answering (as in a network partition): the cached entry survives the write.
+    const admin = new Redis(redis.url)
+    await admin.call('CLIENT', 'PAUSE', '1500', 'ALL')
+    const renamed = await t.app.inject({ method: 'PATCH', url: '/api/v1/tenants/me', headers: owner.headers, payload: { name: 'Renamed in a partition' } })
+    expect(renamed.json().name).toBe('Renamed in a partition')
+    await admin.call('CLIENT', 'UNPAUSE')
+    await admin.quit()
+    expect(await read()).toBe('Renamed in a partition')
+    expect(await read()).toBe('Renamed in a partition')
   })
 })

@@ -1,4 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { Cache } from '../../cache/cache.js'
+import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database, SqlExecutor } from '../../db/database.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
@@ -66,6 +68,7 @@ export class SyncRunner {
       cipher: MultiFernet
       clients: ClientFactory
       log: FastifyBaseLogger
+      cache: Cache
       /** Called inside the merge transaction, after the new levels are in place. */
       afterMerge?: (raw: SqlExecutor, tenantId: string, syncJobId: string) => Promise<void>
     }
@@ -102,7 +105,7 @@ export class SyncRunner {
         synced.push(marketplace)
       }
       const limit = planLimits(started.plan).products
-      const result = await db.tenant(tenantId, async (tx, raw) => {
+      const result = await writeTenant(this.deps, tenantId, async (tx, raw) => {
         const merged = await mergeStaged(raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt: new Date() })
         await refreshForecasts(tx, tenantId)
         await this.deps.afterMerge?.(raw, tenantId, syncJobId)
@@ -169,14 +172,13 @@ export class SyncRunner {
   }
 
   private async fail(attempt: SyncAttempt, error: unknown, progress: Progress, log: FastifyBaseLogger): Promise<AttemptOutcome> {
-    const { db } = this.deps
     const { tenantId, syncJobId } = attempt
     const auth = error instanceof MarketplaceAuthError
     const code = auth ? 'credentials_invalid' : error instanceof MarketplaceError ? error.code : 'internal_error'
     const detail = error instanceof MarketplaceError ? error.detail : 'The sync failed unexpectedly; it has been logged'
     const final = auth || attempt.finalAttempt
     log[auth ? 'warn' : 'error']({ err: error, code, final }, 'sync attempt failed')
-    await db.tenant(tenantId, async (tx, raw) => {
+    await writeTenant(this.deps, tenantId, async (tx, raw) => {
       await repo.clearStaging(raw, syncJobId)
       await repo.recordProgress(tx, tenantId, syncJobId, progress)
       if (auth && error instanceof MarketplaceAuthError) {

@@ -30,18 +30,18 @@ declare module 'fastify' {
 
 /** Builds every domain service once from the infrastructure decorators; routes only call these. */
 async function services(app: FastifyInstance, opts: { config: Config }) {
-  const { db, hasher, tokens, cipher, cursors } = app
+  const { db, hasher, tokens, cipher, cursors, cache } = app
   const clients = clientFactoryFromConfig(opts.config.marketplaces)
   app.decorate('services', {
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
     users: new UsersService({ db, hasher }),
-    tenants: new TenantsService({ db, cipher, clients }),
-    sync: new SyncService({ db, boss: app.boss }),
-    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) }),
+    tenants: new TenantsService({ db, cipher, clients, cache, cacheTtlSeconds: opts.config.cache.ttlSeconds }),
+    sync: new SyncService({ db, boss: app.boss, cache }),
+    syncRunner: new SyncRunner({ db, cipher, clients, cache, log: app.log.child({ component: 'sync' }) }),
     products: new ProductsService({ db, cursors }),
     warehouses: new WarehousesService({ db }),
     stocks: new StocksService({ db })
   })
 }
 
-export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs'] })
+export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs', 'cache'] })
