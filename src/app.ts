@@ -18,6 +18,7 @@ import cache from './plugins/app/cache.js'
 import database from './plugins/app/database.js'
 import jobs from './plugins/app/jobs.js'
 import problemDetails from './plugins/app/problem-details.js'
+import rateLimits, { apiRateLimit } from './plugins/app/rate-limit.js'
 import readiness from './plugins/app/readiness.js'
 import redis from './plugins/app/redis.js'
 import security from './plugins/app/security.js'
@@ -96,6 +97,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(security, { config })
   await instance.register(jobs, { config })
   await instance.register(cache, { config })
+  await instance.register(rateLimits, { config })
   await instance.register(services, { config })
 
   instance.get('/', { schema: { hide: true } }, async () => ({ name, version, docs: '/docs', openapi: '/openapi.json' }))
@@ -103,6 +105,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(
     async (api) => {
       await api.register(authentication)
+      await api.register(apiRateLimit, { config })
       await api.register(healthRoutes, { prefix: '/health' })
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })

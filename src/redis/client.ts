@@ -3,7 +3,7 @@ import { Redis, type ChainableCommander } from 'ioredis'
 import type { Config } from '../config/env.js'
 
 /**
- * Opens the Redis client of the cache. Redis only ever buys speed, so the client is
+ * Opens the Redis client shared by the cache and the rate limits. Redis only ever buys speed, so the client is
  * tuned to fail fast rather than wait: no offline queue (a command issued while Redis is away is refused at once
  * and its caller falls back), one retry, a short command timeout, and endless background reconnection.
  * Start-up does not wait for Redis beyond one connection attempt.
@@ -30,7 +30,7 @@ function logOutages(client: Redis, log: FastifyBaseLogger): void {
   const lost = (err?: Error) => {
     if (!reachable) return
     reachable = false
-    log.warn({ err }, 'redis is unreachable: the cache is bypassed until it is back')
+    log.warn({ err }, 'redis is unreachable: the cache is bypassed and rate limits count per process until it is back')
   }
   client.on('error', lost)
   client.on('reconnecting', () => lost())

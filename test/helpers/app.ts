@@ -11,14 +11,25 @@ import { createTestDatabase } from './database.js'
 export const TEST_PASSWORD = 'correct horse battery staple'
 
 /**
+ * Per-address limits, raised: every test request comes from 127.0.0.1. The rate-limit tests set low ones of their own.
+ */
+const GENEROUS_LIMITS = {
+  RATE_LIMIT_LOGIN_FAILURES: '100000',
+  RATE_LIMIT_REGISTER: '100000',
+  RATE_LIMIT_REFRESH: '100000',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000'
+}
+
+/**
  * A config for tests: cheap password hashing (the production parameters are covered by their own test), quiet logs,
- * and Redis when the run has one (REDIS_URL), under a key prefix of its own so that test files running side by side
- * never share keys.
+ * generous rate limits, and Redis when the run has one (REDIS_URL), under a key prefix of its own so that test files
+ * running side by side never share counters or cache entries.
  */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   const config = loadConfig({
     REDIS_URL: process.env.REDIS_URL,
     REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+    ...GENEROUS_LIMITS,
     LOG_LEVEL: env.LOG_LEVEL ?? 'silent',
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, registerTenant, type TestApp } from '../helpers/app.js'
+import { buildTestApp, login, registerTenant, type TestApp } from '../helpers/app.js'
 import { captureLogs } from '../helpers/logs.js'
 import { canSpawnRedis, startOwnRedis, type OwnRedis } from '../helpers/redis.js'
 
@@ -47,9 +47,12 @@ describe.skipIf(!canSpawnRedis)('Redis, optional and allowed to fail', () => {
         expect(read.statusCode).toBe(200)
         expect(read.json().name).toBe(name)
       }
+      // Rate limits fall back to counting in this process: logins and their limit still work.
+      await login(t.app, owner.email)
       const res = await t.app.inject('/api/v1/health/ready')
       expect(res.statusCode).toBe(200)
       expect(res.json()).toMatchObject({ status: 'degraded', checks: { database: 'ok', redis: 'degraded' } })
+      expect(res.headers['ratelimit-limit']).toBeDefined()
       expect(outageLogs()).toHaveLength(1)
     } finally {
       await redis.start()

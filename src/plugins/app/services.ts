@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
 import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
+import { LoginThrottle } from '../../modules/auth/login-throttle.js'
 import { AuthService } from '../../modules/auth/service.js'
 import { ProductsService } from '../../modules/products/service.js'
 import { StocksService } from '../../modules/stocks/service.js'
@@ -32,8 +33,9 @@ declare module 'fastify' {
 async function services(app: FastifyInstance, opts: { config: Config }) {
   const { db, hasher, tokens, cipher, cursors, cache } = app
   const clients = clientFactoryFromConfig(opts.config.marketplaces)
+  const loginThrottle = new LoginThrottle(app.rateLimits.counter, opts.config.rateLimits.loginFailures)
   app.decorate('services', {
-    auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
+    auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds, loginThrottle }),
     users: new UsersService({ db, hasher }),
     tenants: new TenantsService({ db, cipher, clients, cache, cacheTtlSeconds: opts.config.cache.ttlSeconds }),
     sync: new SyncService({ db, boss: app.boss, cache }),
@@ -44,4 +46,4 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
   })
 }
 
-export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs', 'cache'] })
+export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs', 'cache', 'rate-limits'] })
