@@ -17,6 +17,7 @@ import authentication from './plugins/app/authentication.js'
 import cache from './plugins/app/cache.js'
 import database from './plugins/app/database.js'
 import jobs from './plugins/app/jobs.js'
+import metrics from './plugins/app/metrics.js'
 import problemDetails from './plugins/app/problem-details.js'
 import rateLimits, { apiRateLimit } from './plugins/app/rate-limit.js'
 import readiness from './plugins/app/readiness.js'
@@ -96,6 +97,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(redis, { config })
   await instance.register(security, { config })
   await instance.register(jobs, { config })
+  await instance.register(metrics, { config })
   await instance.register(cache, { config })
   await instance.register(rateLimits, { config })
   await instance.register(services, { config })

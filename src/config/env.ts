@@ -32,6 +32,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_REFRESH_WINDOW_S: Int(1, 86_400, 300),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: Int(1, 10_000_000, 300),
   RATE_LIMIT_API_PER_MINUTE: Type.String({ default: '' }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   SECRET_KEY: Type.Optional(Type.String()),
   JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('EdDSA')], { default: 'HS256' }),
   JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
@@ -87,6 +88,8 @@ export interface Config {
   /** `ttlSeconds` bounds how long a cached read lives; writes invalidate it sooner. */
   cache: { ttlSeconds: number; maxEntries: number }
   rateLimits: RateLimitSettings
+  /** When set, `/metrics` requires it as a bearer token. */
+  metricsToken?: string
   /** Present after `resolveSecrets`; raw values stay optional here so tests can inject their own. */
   secrets: { secretKey?: string; encryptionKeys?: string }
   jwt: {
@@ -207,6 +210,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       apiPerMinute: planLimitOverrides(env.RATE_LIMIT_API_PER_MINUTE)
     },
+    metricsToken: env.METRICS_TOKEN,
     secrets: { secretKey: env.SECRET_KEY, encryptionKeys: env.ENCRYPTION_MASTER_KEY },
     jwt: {
       algorithm: env.JWT_ALGORITHM,

@@ -19,7 +19,8 @@ describe('loadConfig', () => {
     ['REDIS_URL', 'http://cache'],
     ['RATE_LIMIT_LOGIN_FAILURES', '0'],
     ['RATE_LIMIT_API_PER_MINUTE', 'gold=100'],
-    ['RATE_LIMIT_API_PER_MINUTE', 'free=lots']
+    ['RATE_LIMIT_API_PER_MINUTE', 'free=lots'],
+    ['METRICS_TOKEN', 'short']
   ])('should refuse %s=%s with a one-line message naming the variable', (name, value) => {
     let error: unknown
     try {

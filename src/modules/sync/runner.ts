@@ -22,6 +22,17 @@ export interface SyncAttempt {
 
 export type AttemptOutcome = 'succeeded' | 'failed' | 'skipped'
 
+/**
+ * What one attempt did, for metrics. `retrying`: it failed and the queue runs it again; `error`: it could not even
+ * record its failure (e.g. the database was away), and the queue retries it.
+ */
+export interface AttemptReport {
+  outcome: AttemptOutcome | 'retrying' | 'error'
+  durationMs: number
+  productsSeen: number
+  stockRows: number
+}
+
 /** Thrown to hand the job back to the queue for another attempt (with backoff). */
 export class RetryableSyncError extends Error {
   override name = 'RetryableSyncError'
@@ -69,12 +80,29 @@ export class SyncRunner {
       clients: ClientFactory
       log: FastifyBaseLogger
       cache: Cache
+      /** Told of every attempt once it is over. */
+      onAttempt?: (report: AttemptReport) => void
       /** Called inside the merge transaction, after the new levels are in place. */
       afterMerge?: (raw: SqlExecutor, tenantId: string, syncJobId: string) => Promise<void>
     }
   ) {}
 
   async run(attempt: SyncAttempt, signal?: AbortSignal): Promise<AttemptOutcome> {
+    const startedAt = Date.now()
+    const progress: Progress = { pages: 0, productsSeen: 0, stockRows: 0 }
+    let outcome: AttemptReport['outcome'] = 'error'
+    try {
+      outcome = await this.runAttempt(attempt, progress, signal)
+      return outcome
+    } catch (error) {
+      if (error instanceof RetryableSyncError) outcome = 'retrying'
+      throw error
+    } finally {
+      this.deps.onAttempt?.({ outcome, durationMs: Date.now() - startedAt, productsSeen: progress.productsSeen, stockRows: progress.stockRows })
+    }
+  }
+
+  private async runAttempt(attempt: SyncAttempt, progress: Progress, signal?: AbortSignal): Promise<AttemptOutcome> {
     const { db } = this.deps
     const { tenantId, syncJobId } = attempt
     const started = await db.tenant(tenantId, async (tx, raw) => {
@@ -87,7 +115,6 @@ export class SyncRunner {
     })
     if (!started) return 'skipped'
     const log = this.deps.log.child({ syncJobId, tenantId, attempt: started.job.attempts })
-    const progress: Progress = { pages: 0, productsSeen: 0, stockRows: 0 }
     const synced: string[] = []
     try {
       if (started.credentials.length === 0) throw new MarketplaceAuthError({ marketplace: 'wildberries', detail: 'no usable marketplace credentials are stored' })

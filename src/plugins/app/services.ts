@@ -31,19 +31,26 @@ declare module 'fastify' {
 
 /** Builds every domain service once from the infrastructure decorators; routes only call these. */
 async function services(app: FastifyInstance, opts: { config: Config }) {
-  const { db, hasher, tokens, cipher, cursors, cache } = app
-  const clients = clientFactoryFromConfig(opts.config.marketplaces)
+  const { db, hasher, tokens, cipher, cursors, cache, metrics } = app
+  const clients = clientFactoryFromConfig(opts.config.marketplaces, (event) => metrics.observeMarketplaceCall(event))
   const loginThrottle = new LoginThrottle(app.rateLimits.counter, opts.config.rateLimits.loginFailures)
   app.decorate('services', {
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds, loginThrottle }),
     users: new UsersService({ db, hasher }),
     tenants: new TenantsService({ db, cipher, clients, cache, cacheTtlSeconds: opts.config.cache.ttlSeconds }),
     sync: new SyncService({ db, boss: app.boss, cache }),
-    syncRunner: new SyncRunner({ db, cipher, clients, cache, log: app.log.child({ component: 'sync' }) }),
+    syncRunner: new SyncRunner({
+      db,
+      cipher,
+      clients,
+      cache,
+      log: app.log.child({ component: 'sync' }),
+      onAttempt: (report) => metrics.observeSyncAttempt(report)
+    }),
     products: new ProductsService({ db, cursors }),
     warehouses: new WarehousesService({ db }),
     stocks: new StocksService({ db })
   })
 }
 
-export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs', 'cache', 'rate-limits'] })
+export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs', 'cache', 'metrics', 'rate-limits'] })
