@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config/env.js'
+import auditRoutes from './modules/audit/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import healthRoutes from './modules/health/routes.js'
 import productRoutes from './modules/products/routes.js'
@@ -116,6 +117,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
       await api.register(productRoutes, { prefix: '/products' })
       await api.register(warehouseRoutes, { prefix: '/warehouses' })
       await api.register(stockRoutes, { prefix: '/stocks' })
+      await api.register(auditRoutes, { prefix: '/audit' })
     },
     { prefix: '/api/v1' }
   )

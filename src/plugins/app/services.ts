@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
 import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
+import { AuditService } from '../../modules/audit/service.js'
 import { LoginThrottle } from '../../modules/auth/login-throttle.js'
 import { AuthService } from '../../modules/auth/service.js'
 import { ProductsService } from '../../modules/products/service.js'
@@ -13,6 +14,7 @@ import { UsersService } from '../../modules/users/service.js'
 import { WarehousesService } from '../../modules/warehouses/service.js'
 
 export interface Services {
+  audit: AuditService
   auth: AuthService
   users: UsersService
   tenants: TenantsService
@@ -35,6 +37,7 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
   const clients = clientFactoryFromConfig(opts.config.marketplaces, (event) => metrics.observeMarketplaceCall(event))
   const loginThrottle = new LoginThrottle(app.rateLimits.counter, opts.config.rateLimits.loginFailures)
   app.decorate('services', {
+    audit: new AuditService({ db, cursors }),
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds, loginThrottle }),
     users: new UsersService({ db, hasher }),
     tenants: new TenantsService({ db, cipher, clients, cache, cacheTtlSeconds: opts.config.cache.ttlSeconds }),
