@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config/env.js'
+import auditRoutes from './modules/audit/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import healthRoutes from './modules/health/routes.js'
 import productRoutes from './modules/products/routes.js'
@@ -14,10 +15,14 @@ import userRoutes from './modules/users/routes.js'
 import { User } from './modules/users/schemas.js'
 import warehouseRoutes from './modules/warehouses/routes.js'
 import authentication from './plugins/app/authentication.js'
+import cache from './plugins/app/cache.js'
 import database from './plugins/app/database.js'
 import jobs from './plugins/app/jobs.js'
+import metrics from './plugins/app/metrics.js'
 import problemDetails from './plugins/app/problem-details.js'
+import rateLimits, { apiRateLimit } from './plugins/app/rate-limit.js'
 import readiness from './plugins/app/readiness.js'
+import redis from './plugins/app/redis.js'
 import security from './plugins/app/security.js'
 import services from './plugins/app/services.js'
 import { validatorCompiler } from './plugins/app/validation.js'
@@ -90,8 +95,12 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(openapi)
   await instance.register(database, { config })
   await instance.register(readiness)
+  await instance.register(redis, { config })
   await instance.register(security, { config })
   await instance.register(jobs, { config })
+  await instance.register(metrics, { config })
+  await instance.register(cache, { config })
+  await instance.register(rateLimits, { config })
   await instance.register(services, { config })
 
   instance.get('/', { schema: { hide: true } }, async () => ({ name, version, docs: '/docs', openapi: '/openapi.json' }))
@@ -99,6 +108,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(
     async (api) => {
       await api.register(authentication)
+      await api.register(apiRateLimit, { config })
       await api.register(healthRoutes, { prefix: '/health' })
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
@@ -107,6 +117,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
       await api.register(productRoutes, { prefix: '/products' })
       await api.register(warehouseRoutes, { prefix: '/warehouses' })
       await api.register(stockRoutes, { prefix: '/stocks' })
+      await api.register(auditRoutes, { prefix: '/audit' })
     },
     { prefix: '/api/v1' }
   )

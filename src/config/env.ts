@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
+import { PLAN_NAMES, type Plan } from '../modules/tenants/plans.js'
 
 /**
  * Every environment variable the service reads. `process.env` is read here and nowhere else:
@@ -19,6 +20,19 @@ export const EnvSchema = Type.Object({
   DATABASE_POOL_MAX: Int(1, 200, 10),
   MIGRATE_ON_START: Bool,
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_KEY_PREFIX: Type.String({ default: 'st:' }),
+  REDIS_COMMAND_TIMEOUT_MS: Int(10, 10_000, 500),
+  CACHE_TTL_S: Int(1, 86_400, 60),
+  CACHE_MAX_ENTRIES: Int(100, 10_000_000, 10_000),
+  RATE_LIMIT_LOGIN_FAILURES: Int(1, 1_000_000, 10),
+  RATE_LIMIT_LOGIN_WINDOW_S: Int(1, 86_400, 900),
+  RATE_LIMIT_REGISTER: Int(1, 1_000_000, 30),
+  RATE_LIMIT_REGISTER_WINDOW_S: Int(1, 86_400, 3_600),
+  RATE_LIMIT_REFRESH: Int(1, 1_000_000, 150),
+  RATE_LIMIT_REFRESH_WINDOW_S: Int(1, 86_400, 300),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: Int(1, 10_000_000, 300),
+  RATE_LIMIT_API_PER_MINUTE: Type.String({ default: '' }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   SECRET_KEY: Type.Optional(Type.String()),
   JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('RS256'), Type.Literal('EdDSA')], { default: 'HS256' }),
   JWT_PRIVATE_KEY: Type.Optional(Type.String({ minLength: 1 })),
@@ -70,6 +84,12 @@ export interface Config {
   shutdownTimeoutMs: number
   db: { url?: string; dataDir: string; poolMax: number; migrateOnStart: boolean }
   redisUrl?: string
+  redis: { keyPrefix: string; commandTimeoutMs: number }
+  /** `ttlSeconds` bounds how long a cached read lives; writes invalidate it sooner. */
+  cache: { ttlSeconds: number; maxEntries: number }
+  rateLimits: RateLimitSettings
+  /** When set, `/metrics` requires it as a bearer token. */
+  metricsToken?: string
   /** Present after `resolveSecrets`; raw values stay optional here so tests can inject their own. */
   secrets: { secretKey?: string; encryptionKeys?: string }
   jwt: {
@@ -102,6 +122,22 @@ export interface Config {
   }
 }
 
+export interface WindowLimit {
+  max: number
+  windowMs: number
+}
+
+export interface RateLimitSettings {
+  /** Failed logins per account and IP; while the limit lasts even the right password is refused. */
+  loginFailures: WindowLimit
+  register: WindowLimit
+  refresh: WindowLimit
+  /** Requests without a verified caller (public routes), per IP and minute. */
+  anonymousPerMinute: number
+  /** Per tenant and minute, replacing the plan table's `apiRequestsPerMinute` for the plans named. */
+  apiPerMinute: Partial<Record<Plan, number>>
+}
+
 function describeError(error: { path: string; message: string; value: unknown }): string {
   const name = error.path.replace(/^\//, '')
   return `${name}: ${error.message}${error.value === undefined ? '' : ` (got ${JSON.stringify(error.value)})`}`
@@ -113,6 +149,21 @@ function splitList(value: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean)
 }
+
+/** `free=600,pro=3000` → `{ free: 600, pro: 3000 }`. */
+function planLimitOverrides(value: string): Partial<Record<Plan, number>> {
+  const overrides: Partial<Record<Plan, number>> = {}
+  for (const entry of splitList(value)) {
+    const [name = '', limit = ''] = entry.split('=').map((s) => s.trim())
+    if (!(PLAN_NAMES as string[]).includes(name) || !/^[1-9]\d{0,8}$/.test(limit)) {
+      throw new ConfigError(`Invalid configuration: RATE_LIMIT_API_PER_MINUTE: expected plan=limit pairs such as free=600 (plans: ${PLAN_NAMES.join(', ')}; got ${JSON.stringify(entry)})`)
+    }
+    overrides[name as Plan] = Number(limit)
+  }
+  return overrides
+}
+
+const seconds = (s: number) => s * 1000
 
 /**
  * Parses and validates the environment once. A bad value throws a `ConfigError` whose message is a single
@@ -150,6 +201,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       migrateOnStart: env.MIGRATE_ON_START === 'true'
     },
     redisUrl: env.REDIS_URL,
+    redis: { keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
+    cache: { ttlSeconds: env.CACHE_TTL_S, maxEntries: env.CACHE_MAX_ENTRIES },
+    rateLimits: {
+      loginFailures: { max: env.RATE_LIMIT_LOGIN_FAILURES, windowMs: seconds(env.RATE_LIMIT_LOGIN_WINDOW_S) },
+      register: { max: env.RATE_LIMIT_REGISTER, windowMs: seconds(env.RATE_LIMIT_REGISTER_WINDOW_S) },
+      refresh: { max: env.RATE_LIMIT_REFRESH, windowMs: seconds(env.RATE_LIMIT_REFRESH_WINDOW_S) },
+      anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+      apiPerMinute: planLimitOverrides(env.RATE_LIMIT_API_PER_MINUTE)
+    },
+    metricsToken: env.METRICS_TOKEN,
     secrets: { secretKey: env.SECRET_KEY, encryptionKeys: env.ENCRYPTION_MASTER_KEY },
     jwt: {
       algorithm: env.JWT_ALGORITHM,

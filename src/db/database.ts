@@ -36,7 +36,16 @@ export interface Database {
   readonly owner: SqlExecutor & { exec(text: string): Promise<unknown> }
   migrate(): Promise<void>
   ping(): Promise<void>
+  /** Connection counts of the PostgreSQL pool, for metrics; null on PGlite, which has no pool. */
+  poolStats(): PoolStats | null
   close(): Promise<void>
+}
+
+export interface PoolStats {
+  total: number
+  idle: number
+  /** Callers waiting for a connection. */
+  waiting: number
 }
 
 export const MIGRATIONS_FOLDER = projectPath('src', 'db', 'migrations')
@@ -133,6 +142,7 @@ async function openPostgres(url: string, poolMax: number): Promise<Database> {
     async ping() {
       await pool.query('SELECT 1')
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await pool.end()
     }
@@ -183,6 +193,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     async ping() {
       await pglite.query('SELECT 1')
     },
+    poolStats: () => null,
     async close() {
       await pglite.close()
       await releaseLock?.()

@@ -16,9 +16,7 @@ export async function scheduleDueSyncs(db: Database, boss: PgBoss, sync: SyncSer
   const due = await db.system((_tx, raw) => findTenantsDueForSync(raw, intervals, BATCH))
   let queued = 0
   for (const tenant of due) {
-    const result = await db.tenant(tenant.tenant_id, (tx, raw) =>
-      sync.enqueue(boss, tx, raw, { tenantId: tenant.tenant_id, marketplaces: tenant.marketplaces, trigger: 'scheduled', requestedBy: null })
-    )
+    const result = await sync.schedule(boss, tenant.tenant_id, tenant.marketplaces)
     if (result.created) queued += 1
   }
   if (queued > 0) log.info({ queued }, 'scheduled syncs queued')

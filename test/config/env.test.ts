@@ -15,7 +15,12 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://x'],
     ['MIGRATE_ON_START', 'yes'],
     ['LOG_LEVEL', 'loud'],
-    ['JWT_ALGORITHM', 'none']
+    ['JWT_ALGORITHM', 'none'],
+    ['REDIS_URL', 'http://cache'],
+    ['RATE_LIMIT_LOGIN_FAILURES', '0'],
+    ['RATE_LIMIT_API_PER_MINUTE', 'gold=100'],
+    ['RATE_LIMIT_API_PER_MINUTE', 'free=lots'],
+    ['METRICS_TOKEN', 'short']
   ])('should refuse %s=%s with a one-line message naming the variable', (name, value) => {
     let error: unknown
     try {
@@ -26,6 +31,20 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError)
     expect((error as Error).message).toContain(name)
     expect((error as Error).message).not.toContain('\n')
+  })
+
+  it('should default the rate limits to the documented values', () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      loginFailures: { max: 10, windowMs: 15 * 60_000 },
+      register: { max: 30, windowMs: 60 * 60_000 },
+      refresh: { max: 150, windowMs: 5 * 60_000 },
+      anonymousPerMinute: 300,
+      apiPerMinute: {}
+    })
+  })
+
+  it('should read per-plan API limits that replace the plan table’s', () => {
+    expect(loadConfig({ RATE_LIMIT_API_PER_MINUTE: 'free=60, enterprise=50000' }).rateLimits.apiPerMinute).toEqual({ free: 60, enterprise: 50_000 })
   })
 
   it('should split CORS origins', () => {

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto'
+import type { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { LightMyRequestResponse } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import { buildApp, serverOptions } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/env.js'
 import { startFakeMarketplace, type FakeMarketplace } from '../../src/fake-marketplace/server.js'
 import { generateFernetKey } from '../../src/security/fernet.js'
@@ -8,9 +10,26 @@ import { createTestDatabase } from './database.js'
 
 export const TEST_PASSWORD = 'correct horse battery staple'
 
-/** A config for tests: cheap password hashing (the production parameters are covered by their own test), quiet logs. */
+/**
+ * Per-address limits, raised: every test request comes from 127.0.0.1. The rate-limit tests set low ones of their own.
+ */
+const GENEROUS_LIMITS = {
+  RATE_LIMIT_LOGIN_FAILURES: '100000',
+  RATE_LIMIT_REGISTER: '100000',
+  RATE_LIMIT_REFRESH: '100000',
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: '1000000'
+}
+
+/**
+ * A config for tests: cheap password hashing (the production parameters are covered by their own test), quiet logs,
+ * generous rate limits, and Redis when the run has one (REDIS_URL), under a key prefix of its own so that test files
+ * running side by side never share counters or cache entries.
+ */
 export function testConfig(env: Record<string, string | undefined> = {}): Config {
   const config = loadConfig({
+    REDIS_URL: process.env.REDIS_URL,
+    REDIS_KEY_PREFIX: `test:${randomUUID()}:`,
+    ...GENEROUS_LIMITS,
     LOG_LEVEL: env.LOG_LEVEL ?? 'silent',
     PASSWORD_HASH_MEMORY_KIB: '1024',
     PASSWORD_HASH_ITERATIONS: '1',
@@ -41,12 +60,16 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-/** Builds the whole application on a fresh database of its own, talking to a fake marketplace of its own. */
-export async function buildTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+/**
+ * Builds the whole application on a fresh database of its own, talking to a fake marketplace of its own. With
+ * `logStream`, log records (at LOG_LEVEL, with the production redaction) go there.
+ */
+export async function buildTestApp(env: Record<string, string | undefined> = {}, options: { logStream?: Writable } = {}): Promise<TestApp> {
   const database = await createTestDatabase()
   const fake = await startFakeMarketplace()
   const config = testConfig({ WB_API_BASE_URL: fake.url, OZON_API_BASE_URL: fake.url, ...env, DATABASE_URL: database.url })
-  const app = await buildApp(config)
+  const logger = options.logStream ? { logger: { ...(serverOptions(config).logger as object), stream: options.logStream } } : {}
+  const app = await buildApp(config, logger)
   return {
     app,
     config,

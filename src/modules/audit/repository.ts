@@ -1,3 +1,4 @@
+import { and, desc, eq, lt } from 'drizzle-orm'
 import type { Db } from '../../db/database.js'
 import { auditEvents } from '../../db/schema.js'
 import type { RequestMeta } from '../auth/context.js'
@@ -46,4 +47,30 @@ export async function recordAudit(tx: Db, meta: Partial<RequestMeta>, event: Aud
     requestId: meta.requestId ?? null,
     details: event.details ?? {}
   })
+}
+
+export interface AuditFilter {
+  action?: string
+  actorUserId?: string
+  /** Keyset position: only events older than this id. */
+  beforeId?: number
+}
+
+export type AuditEventRow = typeof auditEvents.$inferSelect
+
+/** The tenant's events, newest first, keyset-paged on the id (the `(tenant_id, id)` index serves both). */
+export async function listAuditEvents(tx: Db, tenantId: string, filter: AuditFilter, limit: number): Promise<AuditEventRow[]> {
+  return tx
+    .select()
+    .from(auditEvents)
+    .where(
+      and(
+        eq(auditEvents.tenantId, tenantId),
+        filter.action === undefined ? undefined : eq(auditEvents.action, filter.action),
+        filter.actorUserId === undefined ? undefined : eq(auditEvents.actorUserId, filter.actorUserId),
+        filter.beforeId === undefined ? undefined : lt(auditEvents.id, filter.beforeId)
+      )
+    )
+    .orderBy(desc(auditEvents.id))
+    .limit(limit)
 }

@@ -1,3 +1,4 @@
+import type { Plan } from '../tenants/plans.js'
 import type { Role } from './permissions.js'
 
 /** Who is calling and from where; every service method takes this (or `AuthContext`) first. */
@@ -13,4 +14,6 @@ export interface AuthContext extends RequestMeta {
   tenantId: string
   role: Role
   sessionId: string
+  /** The tenant's plan as of this request. */
+  plan: Plan
 }

@@ -1,13 +1,17 @@
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm'
 import type { Database, Db } from '../../db/database.js'
 import { refreshTokens, sessions, users } from '../../db/schema.js'
+import type { Plan } from '../tenants/plans.js'
 import type { Role } from './permissions.js'
 
-/** The user's current role, if the user and the session named in the token both still exist and are live. */
-export async function findPrincipal(db: Database, tenantId: string, userId: string, sessionId: string): Promise<{ role: Role } | null> {
-  const rows = await db.tenantRead<{ role: Role }>(
+/**
+ * The user's current role and the tenant's plan, if the user and the session named in the token both still exist
+ * and are live. The plan rides along (one primary-key join) because the API rate limit depends on it.
+ */
+export async function findPrincipal(db: Database, tenantId: string, userId: string, sessionId: string): Promise<{ role: Role; plan: Plan } | null> {
+  const rows = await db.tenantRead<{ role: Role; plan: Plan }>(
     tenantId,
-    `SELECT u.role FROM users u JOIN sessions s ON s.user_id = u.id
+    `SELECT u.role, p.plan FROM users u JOIN sessions s ON s.user_id = u.id JOIN subscriptions p ON p.tenant_id = u.tenant_id
       WHERE u.tenant_id = $1 AND u.id = $2 AND s.id = $3 AND s.revoked_at IS NULL AND s.expires_at > now()`,
     [tenantId, userId, sessionId]
   )

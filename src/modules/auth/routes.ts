@@ -15,7 +15,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/register',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: app.rateLimits.register },
       schema: {
         tags,
         summary: 'Sign up a company: creates the tenant, its owner and a FREE subscription',
@@ -38,7 +38,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/refresh',
     {
-      config: { public: true },
+      config: { public: true, rateLimit: app.rateLimits.refresh },
       schema: {
         tags,
         summary: 'Exchange a refresh token for a new pair (the old one is retired)',

@@ -8,6 +8,7 @@ import { createTenantWithOwner } from '../tenants/repository.js'
 import { normalizeEmail } from '../users/email.js'
 import { findCredentialsByEmail, isUniqueViolation, recordLogin } from '../users/repository.js'
 import type { AuthContext, RequestMeta } from './context.js'
+import type { LoginThrottle } from './login-throttle.js'
 import { assertAcceptablePassword } from './passwords-policy.js'
 import type { Role } from './permissions.js'
 import * as repo from './repository.js'
@@ -38,6 +39,7 @@ export class AuthService {
       tokens: AccessTokenService
       cipher: MultiFernet
       refreshReuseGraceSeconds: number
+      loginThrottle: LoginThrottle
     }
   ) {}
 
@@ -65,10 +67,11 @@ export class AuthService {
 
   /**
    * Unknown email and wrong password give the same answer in comparable time: an unknown email still costs one
-   * hash verification against a dummy.
+   * hash verification against a dummy. Repeated failures lock the account out from the caller's address for a while.
    */
   async login(meta: RequestMeta, input: { email: string; password: string }): Promise<TokenPair> {
     const email = normalizeEmail(input.email)
+    await this.deps.loginThrottle.attempt(email, meta.ip)
     const user = await this.deps.db.system((tx) => findCredentialsByEmail(tx, email))
     const valid = user ? await this.deps.hasher.verify(user.passwordHash, input.password) : await this.deps.hasher.burn(input.password).then(() => false)
     if (!user || !valid) {
@@ -82,6 +85,7 @@ export class AuthService {
       )
       throw unauthenticated(INVALID_LOGIN)
     }
+    await this.deps.loginThrottle.succeeded(email, meta.ip)
     const rehash = this.deps.hasher.needsRehash(user.passwordHash) ? await this.deps.hasher.hash(input.password) : null
     return this.deps.db.tenant(user.tenantId, async (tx) => {
       await recordLogin(tx, user.tenantId, user.id, rehash)

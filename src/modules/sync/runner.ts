@@ -1,4 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
+import type { Cache } from '../../cache/cache.js'
+import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database, SqlExecutor } from '../../db/database.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
@@ -19,6 +21,17 @@ export interface SyncAttempt {
 }
 
 export type AttemptOutcome = 'succeeded' | 'failed' | 'skipped'
+
+/**
+ * What one attempt did, for metrics. `retrying`: it failed and the queue runs it again; `error`: it could not even
+ * record its failure (e.g. the database was away), and the queue retries it.
+ */
+export interface AttemptReport {
+  outcome: AttemptOutcome | 'retrying' | 'error'
+  durationMs: number
+  productsSeen: number
+  stockRows: number
+}
 
 /** Thrown to hand the job back to the queue for another attempt (with backoff). */
 export class RetryableSyncError extends Error {
@@ -66,12 +79,30 @@ export class SyncRunner {
       cipher: MultiFernet
       clients: ClientFactory
       log: FastifyBaseLogger
+      cache: Cache
+      /** Told of every attempt once it is over. */
+      onAttempt?: (report: AttemptReport) => void
       /** Called inside the merge transaction, after the new levels are in place. */
       afterMerge?: (raw: SqlExecutor, tenantId: string, syncJobId: string) => Promise<void>
     }
   ) {}
 
   async run(attempt: SyncAttempt, signal?: AbortSignal): Promise<AttemptOutcome> {
+    const startedAt = Date.now()
+    const progress: Progress = { pages: 0, productsSeen: 0, stockRows: 0 }
+    let outcome: AttemptReport['outcome'] = 'error'
+    try {
+      outcome = await this.runAttempt(attempt, progress, signal)
+      return outcome
+    } catch (error) {
+      if (error instanceof RetryableSyncError) outcome = 'retrying'
+      throw error
+    } finally {
+      this.deps.onAttempt?.({ outcome, durationMs: Date.now() - startedAt, productsSeen: progress.productsSeen, stockRows: progress.stockRows })
+    }
+  }
+
+  private async runAttempt(attempt: SyncAttempt, progress: Progress, signal?: AbortSignal): Promise<AttemptOutcome> {
     const { db } = this.deps
     const { tenantId, syncJobId } = attempt
     const started = await db.tenant(tenantId, async (tx, raw) => {
@@ -84,7 +115,6 @@ export class SyncRunner {
     })
     if (!started) return 'skipped'
     const log = this.deps.log.child({ syncJobId, tenantId, attempt: started.job.attempts })
-    const progress: Progress = { pages: 0, productsSeen: 0, stockRows: 0 }
     const synced: string[] = []
     try {
       if (started.credentials.length === 0) throw new MarketplaceAuthError({ marketplace: 'wildberries', detail: 'no usable marketplace credentials are stored' })
@@ -102,7 +132,7 @@ export class SyncRunner {
         synced.push(marketplace)
       }
       const limit = planLimits(started.plan).products
-      const result = await db.tenant(tenantId, async (tx, raw) => {
+      const result = await writeTenant(this.deps, tenantId, async (tx, raw) => {
         const syncedAt = new Date()
         const merged = await mergeStaged(raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt })
         // The window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
@@ -171,14 +201,13 @@ export class SyncRunner {
   }
 
   private async fail(attempt: SyncAttempt, error: unknown, progress: Progress, log: FastifyBaseLogger): Promise<AttemptOutcome> {
-    const { db } = this.deps
     const { tenantId, syncJobId } = attempt
     const auth = error instanceof MarketplaceAuthError
     const code = auth ? 'credentials_invalid' : error instanceof MarketplaceError ? error.code : 'internal_error'
     const detail = error instanceof MarketplaceError ? error.detail : 'The sync failed unexpectedly; it has been logged'
     const final = auth || attempt.finalAttempt
     log[auth ? 'warn' : 'error']({ err: error, code, final }, 'sync attempt failed')
-    await db.tenant(tenantId, async (tx, raw) => {
+    await writeTenant(this.deps, tenantId, async (tx, raw) => {
       await repo.clearStaging(raw, syncJobId)
       await repo.recordProgress(tx, tenantId, syncJobId, progress)
       if (auth && error instanceof MarketplaceAuthError) {

@@ -1,4 +1,6 @@
 import type PgBoss from 'pg-boss'
+import type { Cache } from '../../cache/cache.js'
+import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database, Db, SqlExecutor } from '../../db/database.js'
 import { DomainError, conflict, notFound } from '../../errors.js'
 import { QUEUES, sendInTransaction } from '../../jobs/queue.js'
@@ -16,7 +18,7 @@ export interface SyncRequestResult {
 }
 
 export class SyncService {
-  constructor(private readonly deps: { db: Database; boss: () => Promise<PgBoss> }) {}
+  constructor(private readonly deps: { db: Database; boss: () => Promise<PgBoss>; cache: Cache }) {}
 
   /**
    * Queues a sync of every marketplace with stored credentials. A sync already queued or running is returned as
@@ -25,7 +27,7 @@ export class SyncService {
   async request(auth: AuthContext): Promise<SyncRequestResult> {
     // Awaited before the transaction: on PGlite a transaction holds the only connection the queue could start on.
     const boss = await this.deps.boss()
-    return this.deps.db.tenant(auth.tenantId, async (tx, raw) => {
+    return writeTenant(this.deps, auth.tenantId, async (tx, raw) => {
       const active = await repo.findActiveJob(tx, auth.tenantId)
       if (active) return { job: active, created: false }
       const credentials = await repo.listSyncableCredentials(tx, auth.tenantId)
@@ -49,7 +51,15 @@ export class SyncService {
     })
   }
 
-  /** Inserts the job row and its queue message in the caller's transaction; concurrent callers get the winner's job. */
+  /** Queues a scheduled sync in a transaction of its own. */
+  async schedule(boss: PgBoss, tenantId: string, marketplaces: string[]): Promise<SyncRequestResult> {
+    return writeTenant(this.deps, tenantId, (tx, raw) => this.enqueue(boss, tx, raw, { tenantId, marketplaces, trigger: 'scheduled', requestedBy: null }))
+  }
+
+  /**
+   * Inserts the job row and its queue message in the caller's transaction; concurrent callers get the winner's job.
+   * The caller's transaction must run through `writeTenant`: the tenant's overview shows the active job.
+   */
   async enqueue(boss: PgBoss, tx: Db, raw: SqlExecutor, job: Parameters<typeof repo.insertQueuedJob>[1]): Promise<SyncRequestResult> {
     const inserted = await repo.insertQueuedJob(tx, job)
     if (!inserted) {

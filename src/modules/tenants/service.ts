@@ -1,3 +1,5 @@
+import type { Cache } from '../../cache/cache.js'
+import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database } from '../../db/database.js'
 import { invalid, notFound } from '../../errors.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
@@ -68,11 +70,18 @@ function lastFour(secret: string): string {
 }
 
 export class TenantsService {
-  constructor(private readonly deps: { db: Database; cipher: MultiFernet; clients: ClientFactory }) {}
+  constructor(private readonly deps: { db: Database; cipher: MultiFernet; clients: ClientFactory; cache: Cache; cacheTtlSeconds: number }) {}
 
+  /**
+   * Cached as the database row rather than the answer: staleness is worked out from the clock at every read, so a
+   * cached row never reports fresh data as stale or the reverse.
+   */
   async overview(auth: Pick<AuthContext, 'tenantId'>) {
-    const [row] = await this.deps.db.tenantRead<OverviewRow>(auth.tenantId, OVERVIEW_SQL, [auth.tenantId])
-    if (!row) throw notFound('Tenant')
+    const row = await this.deps.cache.tenant(auth.tenantId).wrap('overview', this.deps.cacheTtlSeconds, async () => {
+      const [found] = await this.deps.db.tenantRead<OverviewRow>(auth.tenantId, OVERVIEW_SQL, [auth.tenantId])
+      if (!found) throw notFound('Tenant')
+      return found
+    })
     const limits = planLimits(row.plan)
     return {
       id: row.id,
@@ -96,7 +105,7 @@ export class TenantsService {
   }
 
   async rename(auth: AuthContext, name: string) {
-    await this.deps.db.tenant(auth.tenantId, async (tx) => {
+    await writeTenant(this.deps, auth.tenantId, async (tx) => {
       await repo.renameTenant(tx, auth.tenantId, name.trim())
       await recordAudit(tx, auth, { tenantId: auth.tenantId, actorUserId: auth.userId, action: 'tenant.updated', details: { name: name.trim() } })
     })
@@ -114,7 +123,7 @@ export class TenantsService {
     const apiKey = input.api_key.trim()
     const clientId = input.client_id?.trim()
     const verification = await this.verify(auth.tenantId, input.marketplace_type, apiKey, clientId)
-    return this.deps.db.tenant(auth.tenantId, async (tx) => {
+    return writeTenant(this.deps, auth.tenantId, async (tx) => {
       const saved = await repo.upsertCredentials(tx, {
         tenantId: auth.tenantId,
         marketplaceType: input.marketplace_type,
@@ -147,7 +156,7 @@ export class TenantsService {
   }
 
   async removeCredentials(auth: AuthContext, marketplaceType: MarketplaceType): Promise<void> {
-    await this.deps.db.tenant(auth.tenantId, async (tx) => {
+    await writeTenant(this.deps, auth.tenantId, async (tx) => {
       if (!(await repo.deleteCredentials(tx, auth.tenantId, marketplaceType))) throw notFound('Credentials')
       await recordAudit(tx, auth, {
         tenantId: auth.tenantId,

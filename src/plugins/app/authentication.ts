@@ -53,7 +53,7 @@ async function authentication(app: FastifyInstance) {
     })
     const principal = await findPrincipal(app.db, claims.tenant_id, claims.sub, claims.sid)
     if (!principal) throw unauthenticated('The session has ended')
-    request.auth = { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid }
+    request.auth = { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid, plan: principal.plan }
     if (config.permission && !can(principal.role, config.permission)) throw forbidden()
   })
 }

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
 import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
+import { AuditService } from '../../modules/audit/service.js'
+import { LoginThrottle } from '../../modules/auth/login-throttle.js'
 import { AuthService } from '../../modules/auth/service.js'
 import { ProductsService } from '../../modules/products/service.js'
 import { StocksService } from '../../modules/stocks/service.js'
@@ -12,6 +14,7 @@ import { UsersService } from '../../modules/users/service.js'
 import { WarehousesService } from '../../modules/warehouses/service.js'
 
 export interface Services {
+  audit: AuditService
   auth: AuthService
   users: UsersService
   tenants: TenantsService
@@ -30,18 +33,27 @@ declare module 'fastify' {
 
 /** Builds every domain service once from the infrastructure decorators; routes only call these. */
 async function services(app: FastifyInstance, opts: { config: Config }) {
-  const { db, hasher, tokens, cipher, cursors } = app
-  const clients = clientFactoryFromConfig(opts.config.marketplaces)
+  const { db, hasher, tokens, cipher, cursors, cache, metrics } = app
+  const clients = clientFactoryFromConfig(opts.config.marketplaces, (event) => metrics.observeMarketplaceCall(event))
+  const loginThrottle = new LoginThrottle(app.rateLimits.counter, opts.config.rateLimits.loginFailures)
   app.decorate('services', {
-    auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
+    audit: new AuditService({ db, cursors }),
+    auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds, loginThrottle }),
     users: new UsersService({ db, hasher }),
-    tenants: new TenantsService({ db, cipher, clients }),
-    sync: new SyncService({ db, boss: app.boss }),
-    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) }),
+    tenants: new TenantsService({ db, cipher, clients, cache, cacheTtlSeconds: opts.config.cache.ttlSeconds }),
+    sync: new SyncService({ db, boss: app.boss, cache }),
+    syncRunner: new SyncRunner({
+      db,
+      cipher,
+      clients,
+      cache,
+      log: app.log.child({ component: 'sync' }),
+      onAttempt: (report) => metrics.observeSyncAttempt(report)
+    }),
     products: new ProductsService({ db, cursors }),
     warehouses: new WarehousesService({ db }),
     stocks: new StocksService({ db })
   })
 }
 
-export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs'] })
+export default fp(services, { name: 'services', dependencies: ['database', 'security', 'jobs', 'cache', 'metrics', 'rate-limits'] })

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
+
+/**
+ * A read cache in front of the database, scoped per tenant. The database stays the source of truth: every failure
+ * of the cache's storage turns into a miss (or a skipped write), never into a failed request.
+ *
+ * Invalidation is by version rather than by deleting keys. Each tenant has a version, and entries live under it
+ * (`t:{tenantId}:{version}:{key}`); a write gives the tenant a new version, which orphans every entry at once (they
+ * expire by their TTL). Deleting keys instead has a race: a reader that loaded the old state just before a write
+ * committed would store it after the delete. A reader that loaded under an old version can only ever store under
+ * that old version, which nobody reads any more.
+ *
+ * The version alone leaves one gap: between a write's commit and the new version, readers would still be served
+ * the old entries. So a write announces itself first (`invalidating`): while any write to a tenant is in flight, its
+ * reads bypass the cache; the new version is published when the write is over. A reader that starts after a
+ * commit therefore never sees older data, in this process or in any other process sharing the store.
+ */
+export interface TenantCache {
+  /**
+   * The cached value of `key`, or `load()`'s result, then cached for `ttlSeconds`. Values must be JSON: a `Date`
+   * comes back as its ISO string. Keys should be short; hash a long filter before using it as a key.
+   *
+   * @example cache.tenant(auth.tenantId).wrap(`products:${hash}`, 30, () => repo.listProducts(tx, auth.tenantId, query))
+   */
+  wrap<T>(key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T>
+}
+
+export interface Cache {
+  tenant(tenantId: string): TenantCache
+  /**
+   * Runs `write`, a change to the tenant's data that commits before it resolves, so that no read can cache or serve
+   * what was there before. Wrap the whole transaction.
+   *
+   * @example await cache.invalidating(tenantId, () => db.tenant(tenantId, (tx) => repo.renameTenant(tx, tenantId, name)))
+   */
+  invalidating<T>(tenantId: string, write: () => Promise<T>): Promise<T>
+  /** Drops every entry of the tenant, after a change that could not be wrapped in `invalidating`. */
+  invalidateTenant(tenantId: string): Promise<void>
+}
+
+/** What the cache needs from its storage (Redis, or memory in the single-process embedded mode). */
+export interface CacheStore {
+  /** The tenant's current version (created when it has none), or null while a write to the tenant is in flight. */
+  version(tenantId: string): Promise<string | null>
+  /** Announces a write to the tenant, named by `token`. */
+  beginWrite(tenantId: string, token: string): Promise<void>
+  /** Ends the write named by `token` (if it was announced), and gives the tenant a new version. */
+  endWrite(tenantId: string, token?: string): Promise<void>
+  get(key: string): Promise<string | undefined>
+  set(key: string, value: string, ttlMs: number): Promise<void>
+}
+
+/** Every key of a tenant starts with this, so one tenant's entries can never be read as another's. */
+export function tenantKey(tenantId: string, rest: string): string {
+  return `t:${tenantId}:${rest}`
+}
+
+/** The cache over a store, with storage failures absorbed. */
+export class StoreCache implements Cache {
+  /**
+   * Tenants written while the store could not take their new version. Their old entries may still be in the store,
+   * so this process does not read them until the new version has been delivered.
+   */
+  private readonly undelivered = new Set<string>()
+
+  constructor(
+    private readonly store: CacheStore,
+    private readonly log: FastifyBaseLogger
+  ) {}
+
+  tenant(tenantId: string): TenantCache {
+    return { wrap: (key, ttlSeconds, load) => this.wrap(tenantId, key, ttlSeconds, load) }
+  }
+
+  async invalidating<T>(tenantId: string, write: () => Promise<T>): Promise<T> {
+    // The token is ours, not the store's, so the write can be ended even if its announcement timed out but landed.
+    const token = randomUUID()
+    await this.store.beginWrite(tenantId, token).catch((err: unknown) => this.storeFailed(err, undefined))
+    try {
+      return await write()
+    } finally {
+      await this.publishVersion(tenantId, token)
+    }
+  }
+
+  async invalidateTenant(tenantId: string): Promise<void> {
+    await this.publishVersion(tenantId)
+  }
+
+  /** Retries the versions that could not be published, e.g. once the store is reachable again. */
+  async deliverPending(): Promise<void> {
+    for (const tenantId of [...this.undelivered]) await this.publishVersion(tenantId)
+  }
+
+  private async wrap<T>(tenantId: string, key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
+    const version = await this.currentVersion(tenantId)
+    if (version === null) return load()
+    const entryKey = tenantKey(tenantId, `${version}:${key}`)
+    const hit = await this.store.get(entryKey).catch((err: unknown) => this.storeFailed(err, undefined))
+    if (hit !== undefined) return JSON.parse(hit) as T
+    const value = await load()
+    await this.store.set(entryKey, JSON.stringify(value), ttlSeconds * 1000).catch((err: unknown) => this.storeFailed(err, undefined))
+    return value
+  }
+
+  private async currentVersion(tenantId: string): Promise<string | null> {
+    if (this.undelivered.has(tenantId)) {
+      await this.publishVersion(tenantId)
+      if (this.undelivered.has(tenantId)) return null
+    }
+    return this.store.version(tenantId).catch((err: unknown) => this.storeFailed(err, null))
+  }
+
+  private async publishVersion(tenantId: string, token?: string): Promise<void> {
+    try {
+      await this.store.endWrite(tenantId, token)
+      this.undelivered.delete(tenantId)
+    } catch (err) {
+      this.undelivered.add(tenantId)
+      this.storeFailed(err, undefined)
+    }
+  }
+
+  /** Store failures are expected while Redis is away (the connection logs the outage once), so they stay at debug. */
+  private storeFailed<F>(err: unknown, fallback: F): F {
+    this.log.debug({ err }, 'cache store unavailable')
+    return fallback
+  }
+}
+
+/** For PostgreSQL without Redis: several processes may share the database, and a per-process cache could go stale. */
+export const noCache: Cache = {
+  tenant: () => ({ wrap: (_key, _ttl, load) => load() }),
+  invalidating: (_tenantId, write) => write(),
+  invalidateTenant: async () => {}
+}

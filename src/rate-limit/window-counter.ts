@@ -1,0 +1,81 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+import { LRUCache } from 'lru-cache'
+import { execAll } from '../redis/client.js'
+
+export interface WindowCount {
+  /** Hits in the current window, this one included. */
+  count: number
+  /** Milliseconds until the window closes and the count starts again. */
+  resetMs: number
+}
+
+/**
+ * Fixed-window hit counters: the first hit of a key opens a window of `windowMs`, later hits add to it. Every rate
+ * limit of the service counts here, so they are shared across processes through Redis, or per process without it.
+ */
+export interface WindowCounter {
+  hit(key: string, windowMs: number): Promise<WindowCount>
+  reset(key: string): Promise<void>
+}
+
+/** Keys tracked by one process at most; the least recently hit go first. */
+const MEMORY_KEYS = 100_000
+
+export class MemoryWindowCounter implements WindowCounter {
+  private readonly windows = new LRUCache<string, { count: number; endsAt: number }>({ max: MEMORY_KEYS })
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    const now = Date.now()
+    const open = this.windows.get(key)
+    const window = open && open.endsAt > now ? { count: open.count + 1, endsAt: open.endsAt } : { count: 1, endsAt: now + windowMs }
+    this.windows.set(key, window)
+    return { count: window.count, resetMs: window.endsAt - now }
+  }
+
+  async reset(key: string): Promise<void> {
+    this.windows.delete(key)
+  }
+}
+
+export class RedisWindowCounter implements WindowCounter {
+  constructor(private readonly redis: Redis) {}
+
+  /** One atomic round trip: open the window if there is none, count the hit, read what is left of the window. */
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    const [, count, ttl] = await execAll(this.redis.multi().set(key, 0, 'PX', windowMs, 'NX').incr(key).pttl(key))
+    return { count: Number(count), resetMs: Math.max(Number(ttl), 0) }
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.redis.del(key)
+  }
+}
+
+/**
+ * Redis while it answers, this process's memory while it does not: limits keep holding during an outage, per
+ * process instead of shared. Counts start over on each switch, which errs towards letting requests through.
+ */
+export class FailoverWindowCounter implements WindowCounter {
+  constructor(
+    private readonly shared: WindowCounter,
+    private readonly local: WindowCounter,
+    private readonly log: FastifyBaseLogger
+  ) {}
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    return this.shared.hit(key, windowMs).catch((err: unknown) => {
+      this.log.debug({ err }, 'rate-limit store unavailable; counting in this process')
+      return this.local.hit(key, windowMs)
+    })
+  }
+
+  async reset(key: string): Promise<void> {
+    await Promise.all([this.shared.reset(key).catch(() => {}), this.local.reset(key)])
+  }
+}
+
+export function createWindowCounter(redis: Redis | null, log: FastifyBaseLogger): WindowCounter {
+  const local = new MemoryWindowCounter()
+  return redis ? new FailoverWindowCounter(new RedisWindowCounter(redis), local, log) : local
+}

@@ -1,0 +1,179 @@
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import pino from 'pino'
+import { afterAll, describe, expect, it } from 'vitest'
+import { StoreCache, noCache, type CacheStore } from '../../src/cache/cache.js'
+import { MemoryCacheStore } from '../../src/cache/memory-store.js'
+import { createCache } from '../../src/cache/open.js'
+import { RedisCacheStore } from '../../src/cache/redis-store.js'
+import { testConfig } from '../helpers/app.js'
+
+const log = pino({ level: 'silent' })
+const redisUrl = process.env.REDIS_URL
+const redis = redisUrl ? new Redis(redisUrl, { keyPrefix: `test:${randomUUID()}:` }) : null
+afterAll(() => redis?.quit())
+
+/** Resolves when the test says so: holds a write open while reads happen. */
+function gate() {
+  let open!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  return { open, opened }
+}
+
+const stores: Array<[string, () => CacheStore]> = [['memory', () => new MemoryCacheStore(1_000)]]
+if (redis) stores.push(['redis', () => new RedisCacheStore(redis)])
+
+describe.each(stores)('StoreCache over the %s store', (_name, makeStore) => {
+  const tenant = () => randomUUID()
+
+  describe('wrap', () => {
+    it('should load once and serve the cached value after', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      let loads = 0
+      const load = async () => ({ n: ++loads })
+      expect(await cache.tenant(id).wrap('k', 60, load)).toEqual({ n: 1 })
+      expect(await cache.tenant(id).wrap('k', 60, load)).toEqual({ n: 1 })
+      expect(loads).toBe(1)
+    })
+
+    it('should keep tenants apart under the same key', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      await cache.tenant(tenant()).wrap('k', 60, async () => 'a')
+      expect(await cache.tenant(tenant()).wrap('k', 60, async () => 'b')).toBe('b')
+    })
+
+    it('should not cache a load that throws', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      await expect(cache.tenant(id).wrap('k', 60, () => Promise.reject(new Error('db down')))).rejects.toThrow('db down')
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'fresh')).toBe('fresh')
+    })
+
+    it('should expire entries after their TTL', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      await cache.tenant(id).wrap('k', 1, async () => 'old')
+      await new Promise((resolve) => setTimeout(resolve, 1_100))
+      expect(await cache.tenant(id).wrap('k', 1, async () => 'new')).toBe('new')
+    })
+  })
+
+  describe('invalidating', () => {
+    it('should make every entry of the tenant, and only of that tenant, load again', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const [a, b] = [tenant(), tenant()]
+      await cache.tenant(a).wrap('x', 60, async () => 'a-old')
+      await cache.tenant(a).wrap('y', 60, async () => 'a-old')
+      await cache.tenant(b).wrap('x', 60, async () => 'b-old')
+      await cache.invalidating(a, async () => {})
+      expect(await cache.tenant(a).wrap('x', 60, async () => 'a-new')).toBe('a-new')
+      expect(await cache.tenant(a).wrap('y', 60, async () => 'a-new')).toBe('a-new')
+      expect(await cache.tenant(b).wrap('x', 60, async () => 'b-new')).toBe('b-old')
+    })
+
+    it('should have invalidateTenant drop the tenant’s entries after a change made elsewhere', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      await cache.tenant(id).wrap('k', 60, async () => 'old')
+      await cache.invalidateTenant(id)
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'new')).toBe('new')
+    })
+
+    it('should neither serve nor store entries while the write is in flight', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      await cache.tenant(id).wrap('k', 60, async () => 'before')
+      const commit = gate()
+      const writing = cache.invalidating(id, () => commit.opened)
+      // A read during the write sees whatever the database has, and must not keep it: the write may not be committed.
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'during')).toBe('during')
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'during again')).toBe('during again')
+      commit.open()
+      await writing
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'after')).toBe('after')
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'unused')).toBe('after')
+    })
+
+    it('should keep caching off until the last of two overlapping writes is over', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      const [first, second] = [gate(), gate()]
+      const writes = [cache.invalidating(id, () => first.opened), cache.invalidating(id, () => second.opened)]
+      first.open()
+      await writes[0]
+      await cache.tenant(id).wrap('k', 60, async () => 'between')
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'still loading')).toBe('still loading')
+      second.open()
+      await writes[1]
+      await cache.tenant(id).wrap('k', 60, async () => 'after')
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'unused')).toBe('after')
+    })
+
+    it('should publish a new version when the write fails, and pass its error on', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      await cache.tenant(id).wrap('k', 60, async () => 'before')
+      await expect(cache.invalidating(id, () => Promise.reject(new Error('rolled back')))).rejects.toThrow('rolled back')
+      expect(await cache.tenant(id).wrap('k', 60, async () => 'reloaded')).toBe('reloaded')
+    })
+  })
+})
+
+/** A store that can be switched off, like Redis going away. */
+function flakyStore() {
+  const inner = new MemoryCacheStore(1_000)
+  const state = { down: false }
+  const guard = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => (...args: A) => (state.down ? Promise.reject(new Error('store down')) : fn(...args))
+  const store: CacheStore = {
+    version: guard((id: string) => inner.version(id)),
+    beginWrite: guard((id: string, token: string) => inner.beginWrite(id, token)),
+    endWrite: guard((id: string, token?: string) => inner.endWrite(id, token)),
+    get: guard((key: string) => inner.get(key)),
+    set: guard((key: string, value: string, ttl: number) => inner.set(key, value, ttl))
+  }
+  return { store, state }
+}
+
+describe('StoreCache when its store fails', () => {
+  it('should load from the source and still run writes', async () => {
+    const { store, state } = flakyStore()
+    const cache = new StoreCache(store, log)
+    state.down = true
+    expect(await cache.tenant('t').wrap('k', 60, async () => 'loaded')).toBe('loaded')
+    expect(await cache.invalidating('t', async () => 'written')).toBe('written')
+  })
+
+  it('should not serve entries older than a write whose invalidation was lost, until it is delivered', async () => {
+    const { store, state } = flakyStore()
+    const cache = new StoreCache(store, log)
+    await cache.tenant('t').wrap('k', 60, async () => 'before')
+    state.down = true
+    await cache.invalidating('t', async () => {})
+    // The store is back with the old entry still in it; the lost invalidation is delivered before it is read.
+    state.down = false
+    expect(await cache.tenant('t').wrap('k', 60, async () => 'after')).toBe('after')
+  })
+
+  it('should deliver lost invalidations on request, e.g. when Redis reconnects', async () => {
+    const { store, state } = flakyStore()
+    const cache = new StoreCache(store, log)
+    const other = new StoreCache(store, log)
+    await other.tenant('t').wrap('k', 60, async () => 'before')
+    state.down = true
+    await cache.invalidating('t', async () => {})
+    state.down = false
+    await cache.deliverPending()
+    expect(await other.tenant('t').wrap('k', 60, async () => 'after')).toBe('after')
+  })
+})
+
+describe('createCache', () => {
+  it('should cache in memory only in the embedded mode (no DATABASE_URL, no REDIS_URL)', () => {
+    expect(createCache(testConfig({ REDIS_URL: undefined }), null, log)).toBeInstanceOf(StoreCache)
+  })
+
+  it('should not cache at all on PostgreSQL without Redis, where other processes may write', () => {
+    expect(createCache(testConfig({ REDIS_URL: undefined, DATABASE_URL: 'postgres://localhost/x' }), null, log)).toBe(noCache)
+  })
+})
