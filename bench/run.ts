@@ -11,7 +11,7 @@ import pg from 'pg'
 import { startFakeMarketplace } from '../src/fake-marketplace/server.js'
 import { generateFernetKey } from '../src/security/fernet.js'
 import { api } from '../scripts/api-client.js'
-import { freePort, load, measurement, rssMb, sampleRss, startService, waitForHttp, type Measurement } from './support.js'
+import { UNLIMITED, freePort, load, measurement, rssMb, sampleRss, startService, waitForHttp, type Measurement } from './support.js'
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
 if (!serverUrl) {
@@ -46,10 +46,7 @@ const service = startService({
   JOB_POLL_INTERVAL_S: '0.5',
   DATABASE_POOL_MAX: '20',
   // The benchmark measures throughput, not the abuse limits: lift them far out of the way.
-  RATE_LIMIT_LOGIN_FAILURES: '1000000',
-  RATE_LIMIT_REGISTER_PER_HOUR: '1000000',
-  RATE_LIMIT_REFRESH_PER_5MIN: '1000000',
-  RATE_LIMIT_API_MULTIPLIER: '1000'
+  ...UNLIMITED
 })
 const pid = service.pid!
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeMarketplace, type FakeMarketplace } from '../src/fake-marketplace/server.js'
 import { projectPath } from '../src/project-root.js'
 import { generateFernetKey } from '../src/security/fernet.js'
-import { freePort, waitForHttp } from '../bench/support.js'
+import { UNLIMITED, freePort, waitForHttp } from '../bench/support.js'
 import { createTestDatabase, type TestDatabase } from './helpers/database.js'
 
 /**
@@ -41,6 +41,8 @@ describe.skipIf(!process.env.DATABASE_URL)('scale-out on PostgreSQL', () => {
       ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
+      // Other test files share this Redis and this address; their sign-ups must not count against these processes.
+      ...UNLIMITED,
       SECRET_KEY: randomBytes(48).toString('base64url'),
       ENCRYPTION_MASTER_KEY: generateFernetKey(),
       PASSWORD_HASH_MEMORY_KIB: '1024',
