@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import PgBoss from 'pg-boss'
 import type { Database, SqlExecutor } from '../db/database.js'
 
@@ -36,7 +37,7 @@ export function createBoss(db: Database, settings: QueueSettings): PgBoss {
 }
 
 export async function createQueues(boss: PgBoss, settings: QueueSettings): Promise<void> {
-  await boss.createQueue(QUEUES.sync, {
+  await ensureQueue(boss, QUEUES.sync, {
     name: QUEUES.sync,
     retryLimit: settings.syncRetryLimit,
     retryDelay: settings.syncRetryDelaySeconds,
@@ -44,7 +45,27 @@ export async function createQueues(boss: PgBoss, settings: QueueSettings): Promi
     // A worker that dies mid-sync leaves its job active; once this expires pg-boss hands it to another worker.
     expireInSeconds: settings.syncTimeoutSeconds
   })
-  await boss.createQueue(QUEUES.syncScheduler, { name: QUEUES.syncScheduler, retryLimit: 0, expireInSeconds: 300, policy: 'singleton' })
+  await ensureQueue(boss, QUEUES.syncScheduler, { name: QUEUES.syncScheduler, retryLimit: 0, expireInSeconds: 300, policy: 'singleton' })
+}
+
+const DEADLOCK_DETECTED = '40P01'
+const QUEUE_CREATION_ATTEMPTS = 5
+
+/**
+ * Creates a queue unless it exists. pg-boss creates a queue's row, partition and foreign key in one statement, and
+ * processes that start together on a new database do so for the same queue at once: PostgreSQL then aborts all but
+ * one as deadlocked. The aborted ones try again and find the queue there.
+ */
+async function ensureQueue(boss: PgBoss, name: string, options: PgBoss.Queue): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await boss.createQueue(name, options)
+      return
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= QUEUE_CREATION_ATTEMPTS) throw error
+      await delay(Math.random() * 100 * attempt)
+    }
+  }
 }
 
 /**
