@@ -18,7 +18,8 @@ export const PERMISSIONS = {
   'sync:run': MANAGERS,
   'sync:read': EVERYONE,
   'products:read': EVERYONE,
-  'products:update': MANAGERS
+  'products:update': MANAGERS,
+  'webhooks:manage': MANAGERS
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

@@ -10,6 +10,8 @@ import { SyncService } from '../../modules/sync/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
 import { UsersService } from '../../modules/users/service.js'
 import { WarehousesService } from '../../modules/warehouses/service.js'
+import { WebhookDispatcher } from '../../modules/webhooks/dispatcher.js'
+import { WebhooksService } from '../../modules/webhooks/service.js'
 
 export interface Services {
   auth: AuthService
@@ -20,6 +22,8 @@ export interface Services {
   products: ProductsService
   warehouses: WarehousesService
   stocks: StocksService
+  webhooks: WebhooksService
+  webhookDispatcher: WebhookDispatcher
 }
 
 declare module 'fastify' {
@@ -32,6 +36,9 @@ declare module 'fastify' {
 async function services(app: FastifyInstance, opts: { config: Config }) {
   const { db, hasher, tokens, cipher, cursors } = app
   const clients = clientFactoryFromConfig(opts.config.marketplaces)
+  const { config } = opts
+  const boss = app.boss
+  const policy = { requireHttps: config.webhooks.requireHttps, allowPrivateNetworks: config.webhooks.allowPrivateNetworks }
   app.decorate('services', {
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
     users: new UsersService({ db, hasher }),
@@ -40,7 +47,9 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
     syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) }),
     products: new ProductsService({ db, cursors }),
     warehouses: new WarehousesService({ db }),
-    stocks: new StocksService({ db })
+    stocks: new StocksService({ db }),
+    webhooks: new WebhooksService({ db, cipher, cursors, boss, policy }),
+    webhookDispatcher: new WebhookDispatcher({ db, cipher, boss, settings: { ...config.webhooks, policy }, log: app.log.child({ component: 'webhooks' }) })
   })
 }
 

@@ -21,7 +21,8 @@ const REQUESTS: Record<Permission, (who: Account) => InjectOptions> = {
   'sync:run': () => ({ method: 'POST', url: '/api/v1/products/sync' }),
   'sync:read': () => ({ method: 'GET', url: '/api/v1/sync/jobs' }),
   'products:read': () => ({ method: 'GET', url: '/api/v1/products' }),
-  'products:update': () => ({ method: 'PATCH', url: `/api/v1/products/${productId}`, payload: { low_stock_threshold: 3 } })
+  'products:update': () => ({ method: 'PATCH', url: `/api/v1/products/${productId}`, payload: { low_stock_threshold: 3 } }),
+  'webhooks:manage': () => ({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'https://93.184.216.34/hooks', events: ['stock.low'] } })
 }
 
 let t: TestApp
