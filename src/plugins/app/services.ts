@@ -5,6 +5,7 @@ import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
 import { AuthService } from '../../modules/auth/service.js'
 import { ProductsService } from '../../modules/products/service.js'
 import { StocksService } from '../../modules/stocks/service.js'
+import { SyncNotifications } from '../../modules/sync/notifications.js'
 import { SyncRunner } from '../../modules/sync/runner.js'
 import { SyncService } from '../../modules/sync/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
@@ -38,13 +39,14 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
   const clients = clientFactoryFromConfig(opts.config.marketplaces)
   const { config } = opts
   const boss = app.boss
+  const observer = new SyncNotifications({ boss })
   const policy = { requireHttps: config.webhooks.requireHttps, allowPrivateNetworks: config.webhooks.allowPrivateNetworks }
   app.decorate('services', {
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds }),
     users: new UsersService({ db, hasher }),
     tenants: new TenantsService({ db, cipher, clients }),
     sync: new SyncService({ db, boss: app.boss }),
-    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }) }),
+    syncRunner: new SyncRunner({ db, cipher, clients, log: app.log.child({ component: 'sync' }), observer }),
     products: new ProductsService({ db, cursors }),
     warehouses: new WarehousesService({ db }),
     stocks: new StocksService({ db }),
