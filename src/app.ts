@@ -12,6 +12,7 @@ import syncRoutes from './modules/sync/routes.js'
 import { SyncJob } from './modules/sync/schemas.js'
 import tenantRoutes from './modules/tenants/routes.js'
 import userRoutes from './modules/users/routes.js'
+import webhookRoutes from './modules/webhooks/routes.js'
 import { User } from './modules/users/schemas.js'
 import warehouseRoutes from './modules/warehouses/routes.js'
 import authentication from './plugins/app/authentication.js'
@@ -118,6 +119,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
       await api.register(warehouseRoutes, { prefix: '/warehouses' })
       await api.register(stockRoutes, { prefix: '/stocks' })
       await api.register(auditRoutes, { prefix: '/audit' })
+      await api.register(webhookRoutes, { prefix: '/webhooks' })
     },
     { prefix: '/api/v1' }
   )

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import { PLAN_NAMES, type Plan } from '../modules/tenants/plans.js'
+import { RETRY_SCHEDULE_SECONDS } from '../notifications/webhooks/retry-schedule.js'
 
 /**
  * Every environment variable the service reads. `process.env` is read here and nowhere else:
@@ -61,13 +62,23 @@ export const EnvSchema = Type.Object({
   SYNC_RETRY_LIMIT: Int(0, 10, 3),
   SYNC_RETRY_DELAY_S: Int(1, 3600, 30),
   SYNC_TIMEOUT_S: Int(5, 86_400, 3_600),
-  JOB_MAINTENANCE_INTERVAL_S: Int(1, 3_600, 60)
+  JOB_MAINTENANCE_INTERVAL_S: Int(1, 3_600, 60),
+  /** Defaults to true in production: webhook URLs must then be https. */
+  WEBHOOK_REQUIRE_HTTPS: Type.Optional(Bool),
+  /** Development and tests only: lets webhook URLs point at loopback and private networks. */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: Bool,
+  WEBHOOK_TIMEOUT_MS: Int(100, 60_000, 15_000),
+  /** Seconds between delivery attempts, comma separated; defaults to Svix's schedule. */
+  WEBHOOK_RETRY_SCHEDULE_S: Type.Optional(Type.String({ pattern: '^\\s*[1-9]\\d*(\\s*,\\s*[1-9]\\d*)*\\s*$' })),
+  /** An endpoint whose deliveries have failed without a break for this long is disabled (default five days). */
+  WEBHOOK_DISABLE_AFTER_S: Int(1, 90 * 86_400, 5 * 86_400),
+  WEBHOOK_WORKER_CONCURRENCY: Int(1, 64, 8)
 })
 
 type Env = Static<typeof EnvSchema>
 
 /** Boolean variables default per variable; listed here so the schema stays plain strings. */
-const BOOL_DEFAULTS = { MIGRATE_ON_START: 'true', TRUST_PROXY: 'false' } as const
+const BOOL_DEFAULTS = { MIGRATE_ON_START: 'true', TRUST_PROXY: 'false', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' } as const
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -119,6 +130,14 @@ export interface Config {
     syncRetryDelaySeconds: number
     syncTimeoutSeconds: number
     maintenanceIntervalSeconds: number
+  }
+  webhooks: {
+    requireHttps: boolean
+    allowPrivateNetworks: boolean
+    timeoutMs: number
+    retryScheduleSeconds: readonly number[]
+    disableAfterSeconds: number
+    workerConcurrency: number
   }
 }
 
@@ -239,6 +258,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       syncRetryDelaySeconds: env.SYNC_RETRY_DELAY_S,
       syncTimeoutSeconds: env.SYNC_TIMEOUT_S,
       maintenanceIntervalSeconds: env.JOB_MAINTENANCE_INTERVAL_S
+    },
+    webhooks: {
+      requireHttps: env.WEBHOOK_REQUIRE_HTTPS === undefined ? env.NODE_ENV === 'production' : env.WEBHOOK_REQUIRE_HTTPS === 'true',
+      allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS === 'true',
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      retryScheduleSeconds: env.WEBHOOK_RETRY_SCHEDULE_S ? splitList(env.WEBHOOK_RETRY_SCHEDULE_S).map(Number) : RETRY_SCHEDULE_SECONDS,
+      disableAfterSeconds: env.WEBHOOK_DISABLE_AFTER_S,
+      workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY
     }
   }
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigserial, boolean, doublePrecision, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { bigserial, boolean, doublePrecision, foreignKey, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 /**
  * Every tenant-scoped table carries `tenant_id` first in its keys, so that row-level security policies
@@ -18,6 +18,8 @@ export const tenants = pgTable('tenants', {
   marketplaceType: text('marketplace_type').notNull(),
   /** Default low-stock threshold for products without their own. */
   lowStockThreshold: integer('low_stock_threshold').notNull().default(10),
+  /** Optional second trigger: a product is also low when its days of stock fall below this. */
+  lowStockDays: integer('low_stock_days'),
   createdAt: createdAt(),
   updatedAt: updatedAt()
 })
@@ -316,3 +318,130 @@ export const syncStageStocks = pgTable(
   },
   (t) => [index('sync_stage_stocks_job_idx').on(t.syncJobId)]
 )
+
+/**
+ * A tenant's webhook receiver. Secrets are Fernet-encrypted; after a rotation the previous secret keeps signing
+ * (next to the new one) until `previous_secret_expires_at`, so receivers can switch without losing messages.
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    tenantId: tenantRef(),
+    id: uuid('id').notNull().defaultRandom(),
+    url: text('url').notNull(),
+    description: text('description'),
+    events: text('events').array().notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    secretEncrypted: text('secret_encrypted').notNull(),
+    previousSecretEncrypted: text('previous_secret_encrypted'),
+    previousSecretExpiresAt: ts('previous_secret_expires_at'),
+    /** Why the system disabled the endpoint (410 Gone, failing for too long); null when enabled or disabled by hand. */
+    disabledReason: text('disabled_reason'),
+    /** Start of the current run of failed attempts; cleared by any successful one. */
+    failingSince: ts('failing_since'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt()
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })]
+)
+
+/**
+ * The outbox: one row per event per endpoint, written in the transaction of the change that caused the event.
+ * `webhook_id` is the Standard Webhooks `webhook-id`, identical on every attempt so receivers can deduplicate;
+ * `body` is the exact JSON that is signed and sent.
+ */
+export const webhookMessages = pgTable(
+  'webhook_messages',
+  {
+    tenantId: tenantRef(),
+    id: uuid('id').notNull().defaultRandom(),
+    endpointId: uuid('endpoint_id').notNull(),
+    webhookId: text('webhook_id').notNull(),
+    eventType: text('event_type').notNull(),
+    body: text('body').notNull(),
+    /** pending → delivering → succeeded | failed | cancelled; a failed attempt with retries left goes back to pending. */
+    status: text('status').notNull().default('pending'),
+    /** Attempts in the current round; a redelivery starts a new round. */
+    attempts: integer('attempts').notNull().default(0),
+    /** When pending: when the next attempt is due. When delivering: when the claim lapses (the worker died). */
+    nextAttemptAt: ts('next_attempt_at'),
+    /** The last attempt's outcome, copied here so the delivery log reads one row per message. */
+    lastAttemptAt: ts('last_attempt_at'),
+    lastResponseStatus: integer('last_response_status'),
+    lastDurationMs: integer('last_duration_ms'),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt()
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    foreignKey({ columns: [t.tenantId, t.endpointId], foreignColumns: [webhookEndpoints.tenantId, webhookEndpoints.id] }).onDelete('cascade'),
+    index('webhook_messages_endpoint_idx').on(t.tenantId, t.endpointId, t.createdAt, t.id)
+  ]
+)
+
+/** One row per delivery attempt: what the receiver answered (body truncated) or why the attempt failed. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    tenantId: tenantRef(),
+    id: bigserial('id', { mode: 'number' }).notNull(),
+    messageId: uuid('message_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    status: text('status').notNull(),
+    responseStatus: integer('response_status'),
+    durationMs: integer('duration_ms').notNull(),
+    responseBody: text('response_body').notNull().default(''),
+    error: text('error'),
+    attemptedAt: ts('attempted_at').notNull().defaultNow()
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    foreignKey({ columns: [t.tenantId, t.messageId], foreignColumns: [webhookMessages.tenantId, webhookMessages.id] }).onDelete('cascade'),
+    index('webhook_attempts_message_idx').on(t.tenantId, t.messageId, t.id)
+  ]
+)
+
+/**
+ * Each product's stock alert state after the last sync. `state` is the current classification; `notified` is the
+ * strongest alert sent since the product was last above its threshold, so an alert is not repeated until a restock.
+ */
+export const productAlerts = pgTable(
+  'product_alerts',
+  {
+    tenantId: tenantRef(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    state: text('state').notNull(),
+    notified: text('notified').notNull(),
+    totalStock: integer('total_stock').notNull(),
+    threshold: integer('threshold').notNull(),
+    changedAt: ts('changed_at').notNull().defaultNow()
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.productId] }),
+    index('product_alerts_active_idx')
+      .on(t.tenantId, t.totalStock, t.productId)
+      .where(sql`state <> 'none'`)
+  ]
+)
+
+/** A tenant's Telegram channel for stock alerts: its own bot (token encrypted) and chat, with optional quiet hours. */
+export const telegramSettings = pgTable('telegram_settings', {
+  tenantId: tenantRef().primaryKey(),
+  botTokenEncrypted: text('bot_token_encrypted').notNull(),
+  botTokenLast4: text('bot_token_last4').notNull(),
+  botUsername: text('bot_username').notNull(),
+  chatId: text('chat_id').notNull(),
+  quietStart: text('quiet_start'),
+  quietEnd: text('quiet_end'),
+  quietTimeZone: text('quiet_time_zone'),
+  enabled: boolean('enabled').notNull().default(true),
+  /** The last error that stopped a message (bad token, chat not found…); cleared by the next message sent. */
+  lastError: text('last_error'),
+  lastErrorAt: ts('last_error_at'),
+  lastSentAt: ts('last_sent_at'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt()
+})

@@ -1,11 +1,19 @@
+import { setTimeout as delay } from 'node:timers/promises'
 import PgBoss from 'pg-boss'
 import type { Database, SqlExecutor } from '../db/database.js'
 
 /** Queue names, one per kind of background work. */
 export const QUEUES = {
   sync: 'tenant-sync',
-  syncScheduler: 'sync-scheduler'
+  syncScheduler: 'sync-scheduler',
+  webhookDelivery: 'webhook-delivery'
 } as const
+
+/**
+ * How long a webhook job may run before pg-boss hands it to another worker. It makes one HTTP call with a deadline
+ * of at most a minute (WEBHOOK_TIMEOUT_MS), so this is only reached by a worker that died.
+ */
+export const NOTIFICATION_JOB_EXPIRY_SECONDS = 120
 
 export interface QueueSettings {
   /** PostgreSQL: pg-boss keeps its own pool. Embedded PGlite: it shares the in-process database. */
@@ -36,7 +44,7 @@ export function createBoss(db: Database, settings: QueueSettings): PgBoss {
 }
 
 export async function createQueues(boss: PgBoss, settings: QueueSettings): Promise<void> {
-  await boss.createQueue(QUEUES.sync, {
+  await ensureQueue(boss, QUEUES.sync, {
     name: QUEUES.sync,
     retryLimit: settings.syncRetryLimit,
     retryDelay: settings.syncRetryDelaySeconds,
@@ -44,7 +52,31 @@ export async function createQueues(boss: PgBoss, settings: QueueSettings): Promi
     // A worker that dies mid-sync leaves its job active; once this expires pg-boss hands it to another worker.
     expireInSeconds: settings.syncTimeoutSeconds
   })
-  await boss.createQueue(QUEUES.syncScheduler, { name: QUEUES.syncScheduler, retryLimit: 0, expireInSeconds: 300, policy: 'singleton' })
+  await ensureQueue(boss, QUEUES.syncScheduler, { name: QUEUES.syncScheduler, retryLimit: 0, expireInSeconds: 300, policy: 'singleton' })
+  // Receivers' failures are retried by the delivery code on the webhook schedule; pg-boss's own retries only cover
+  // a worker that crashed or lost the database mid-job.
+  const name = QUEUES.webhookDelivery
+  await ensureQueue(boss, name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: NOTIFICATION_JOB_EXPIRY_SECONDS })
+}
+
+const DEADLOCK_DETECTED = '40P01'
+const QUEUE_CREATION_ATTEMPTS = 5
+
+/**
+ * Creates a queue unless it exists. pg-boss creates a queue's row, partition and foreign key in one statement, and
+ * processes that start together on a new database do so for the same queue at once: PostgreSQL then aborts all but
+ * one as deadlocked. The aborted ones try again and find the queue there.
+ */
+async function ensureQueue(boss: PgBoss, name: string, options: PgBoss.Queue): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await boss.createQueue(name, options)
+      return
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= QUEUE_CREATION_ATTEMPTS) throw error
+      await delay(Math.random() * 100 * attempt)
+    }
+  }
 }
 
 /**
@@ -53,10 +85,20 @@ export async function createQueues(boss: PgBoss, settings: QueueSettings): Promi
  * session role for its duration and the transaction's role is restored afterwards.
  */
 export async function sendInTransaction(boss: PgBoss, raw: SqlExecutor, name: string, data: object, options: PgBoss.SendOptions = {}): Promise<string | null> {
+  return asQueueOwner(raw, (db) => boss.send(name, data, { ...options, db }))
+}
+
+/** `sendInTransaction` for many jobs at once: one statement however many there are. */
+export async function insertInTransaction(boss: PgBoss, raw: SqlExecutor, jobs: PgBoss.JobInsert[]): Promise<void> {
+  if (jobs.length === 0) return
+  await asQueueOwner(raw, (db) => boss.insert(jobs, { db }))
+}
+
+async function asQueueOwner<T>(raw: SqlExecutor, fn: (db: { executeSql: SqlExecutor['query'] }) => Promise<T>): Promise<T> {
   const [{ role } = { role: 'stock_app' }] = (await raw.query<{ role: string }>('SELECT current_user AS role')).rows
   await raw.query('RESET ROLE')
   try {
-    return await boss.send(name, data, { ...options, db: { executeSql: (text, values) => raw.query(text, values) } })
+    return await fn({ executeSql: (text, values) => raw.query(text, values) })
   } finally {
     await raw.query(`SET LOCAL ROLE ${role === 'stock_system' ? 'stock_system' : 'stock_app'}`)
   }

@@ -20,7 +20,10 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_LOGIN_FAILURES', '0'],
     ['RATE_LIMIT_API_PER_MINUTE', 'gold=100'],
     ['RATE_LIMIT_API_PER_MINUTE', 'free=lots'],
-    ['METRICS_TOKEN', 'short']
+    ['METRICS_TOKEN', 'short'],
+    ['WEBHOOK_RETRY_SCHEDULE_S', '0,5'],
+    ['WEBHOOK_RETRY_SCHEDULE_S', '5;10'],
+    ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'yes']
   ])('should refuse %s=%s with a one-line message naming the variable', (name, value) => {
     let error: unknown
     try {
@@ -49,5 +52,22 @@ describe('loadConfig', () => {
 
   it('should split CORS origins', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).http.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
+  })
+
+  it('should default webhooks to Svix’s schedule, a 15 s timeout, five days before disabling, and https only in production', () => {
+    expect(loadConfig({}).webhooks).toEqual({
+      requireHttps: false,
+      allowPrivateNetworks: false,
+      timeoutMs: 15_000,
+      retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
+      disableAfterSeconds: 432_000,
+      workerConcurrency: 8
+    })
+    expect(loadConfig({ NODE_ENV: 'production' }).webhooks.requireHttps).toBe(true)
+    expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_REQUIRE_HTTPS: 'false' }).webhooks.requireHttps).toBe(false)
+  })
+
+  it('should read a retry schedule given as a list of seconds', () => {
+    expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE_S: '1, 2,30' }).webhooks.retryScheduleSeconds).toEqual([1, 2, 30])
   })
 })

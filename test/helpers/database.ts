@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { setTimeout as delay } from 'node:timers/promises'
 import pg from 'pg'
 
 /**
@@ -10,6 +11,9 @@ export interface TestDatabase {
   dataDir: string
   drop(): Promise<void>
 }
+
+const INSUFFICIENT_PRIVILEGE = '42501'
+const DROP_ATTEMPTS = 40
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env.DATABASE_URL
@@ -27,8 +31,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     async drop() {
       const client = new pg.Client({ connectionString: serverUrl })
       await client.connect()
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await client.end()
+      try {
+        for (let attempt = 1; ; attempt += 1) {
+          try {
+            await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+            return
+          } catch (error) {
+            // FORCE may not end an autovacuum worker busy in the database (it runs as no role, so only a superuser may
+            // signal it); the worker finishes soon on a test database, so wait for it.
+            if ((error as { code?: string }).code !== INSUFFICIENT_PRIVILEGE || attempt >= DROP_ATTEMPTS) throw error
+            await delay(250)
+          }
+        }
+      } finally {
+        await client.end()
+      }
     }
   }
 }

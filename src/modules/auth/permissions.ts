@@ -19,7 +19,8 @@ export const PERMISSIONS = {
   'sync:read': EVERYONE,
   'products:read': EVERYONE,
   'products:update': MANAGERS,
-  'audit:read': MANAGERS
+  'audit:read': MANAGERS,
+  'webhooks:manage': MANAGERS
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

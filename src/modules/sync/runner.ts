@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Cache } from '../../cache/cache.js'
 import { writeTenant } from '../../cache/tenant-write.js'
-import type { Database, SqlExecutor } from '../../db/database.js'
+import type { Database, Db, SqlExecutor } from '../../db/database.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
 import type { MarketplaceClient, MarketplaceType, MarketProduct, MarketSku } from '../../marketplaces/types.js'
@@ -61,6 +61,19 @@ async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 /** The most SKUs one seller-stock call takes (Wildberries' documented cap; Ozon batches below it itself). */
 const STOCK_BATCH = 1_000
 
+export interface SyncScope {
+  tenantId: string
+  syncJobId: string
+}
+
+/** What a sync tells the rest of the system (webhooks), each inside the transaction that records the fact. */
+export interface SyncObserver {
+  succeeded(tx: Db, raw: SqlExecutor, scope: SyncScope, result: { marketplaces: string[]; products: number; truncated: boolean }): Promise<void>
+  /** Only for the final attempt: a failure that will be retried is not reported. */
+  failed(tx: Db, raw: SqlExecutor, scope: SyncScope, error: { code: string; detail: string }): Promise<void>
+  credentialsInvalid(tx: Db, raw: SqlExecutor, scope: SyncScope, credentials: { marketplace: string; detail: string }): Promise<void>
+}
+
 interface Progress {
   pages: number
   productsSeen: number
@@ -84,6 +97,7 @@ export class SyncRunner {
       onAttempt?: (report: AttemptReport) => void
       /** Called inside the merge transaction, after the new levels are in place. */
       afterMerge?: (raw: SqlExecutor, tenantId: string, syncJobId: string) => Promise<void>
+      observer?: SyncObserver
     }
   ) {}
 
@@ -147,6 +161,7 @@ export class SyncRunner {
           errorCode: merged.truncated ? 'products_quota_truncated' : null,
           errorDetail: merged.truncated ? `The plan allows ${limit} products; the first ${limit} by external id were stored` : null
         })
+        await this.deps.observer?.succeeded(tx, raw, { tenantId, syncJobId }, { marketplaces: synced, products: merged.products, truncated: merged.truncated })
         return merged
       })
       log.info({ ...progress, products: result.products, truncated: result.truncated, historyRows: result.historyRows }, 'sync succeeded')
@@ -219,12 +234,14 @@ export class SyncRunner {
           target: { type: 'credentials', id: error.marketplace },
           details: { detail: error.detail, sync_job_id: syncJobId }
         })
+        await this.deps.observer?.credentialsInvalid(tx, raw, { tenantId, syncJobId }, { marketplace: error.marketplace, detail: error.detail })
       }
       await repo.finishJob(tx, tenantId, syncJobId, {
         status: final ? 'failed' : 'queued',
         errorCode: code,
         errorDetail: final ? detail : `Attempt failed (${detail}); it will be retried`
       })
+      if (final) await this.deps.observer?.failed(tx, raw, { tenantId, syncJobId }, { code, detail })
     })
     if (!final) throw new RetryableSyncError(detail)
     return 'failed'

@@ -4,6 +4,7 @@ import type PgBoss from 'pg-boss'
 import type { Config } from '../../config/env.js'
 import { QUEUES, createBoss, createQueues } from '../../jobs/queue.js'
 import { scheduleDueSyncs } from '../../jobs/sync-scheduler.js'
+import { startWebhookWorkers } from '../../jobs/webhook-worker.js'
 import type { SyncAttempt } from '../../modules/sync/runner.js'
 import type { CheckState } from './readiness.js'
 
@@ -64,6 +65,8 @@ async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config):
     await scheduleDueSyncs(app.db, boss, app.services.sync, app.log)
   })
   await boss.schedule(QUEUES.syncScheduler, '* * * * *')
+  const { pollIntervalSeconds } = config.jobs
+  await startWebhookWorkers(boss, app.services.webhookDispatcher, { concurrency: config.webhooks.workerConcurrency, pollIntervalSeconds, log: app.log })
 }
 
 export default fp(jobs, { name: 'jobs', dependencies: ['database', 'readiness'] })

@@ -7,11 +7,14 @@ import { LoginThrottle } from '../../modules/auth/login-throttle.js'
 import { AuthService } from '../../modules/auth/service.js'
 import { ProductsService } from '../../modules/products/service.js'
 import { StocksService } from '../../modules/stocks/service.js'
+import { SyncNotifications } from '../../modules/sync/notifications.js'
 import { SyncRunner } from '../../modules/sync/runner.js'
 import { SyncService } from '../../modules/sync/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
 import { UsersService } from '../../modules/users/service.js'
 import { WarehousesService } from '../../modules/warehouses/service.js'
+import { WebhookDispatcher } from '../../modules/webhooks/dispatcher.js'
+import { WebhooksService } from '../../modules/webhooks/service.js'
 
 export interface Services {
   audit: AuditService
@@ -23,6 +26,8 @@ export interface Services {
   products: ProductsService
   warehouses: WarehousesService
   stocks: StocksService
+  webhooks: WebhooksService
+  webhookDispatcher: WebhookDispatcher
 }
 
 declare module 'fastify' {
@@ -34,8 +39,12 @@ declare module 'fastify' {
 /** Builds every domain service once from the infrastructure decorators; routes only call these. */
 async function services(app: FastifyInstance, opts: { config: Config }) {
   const { db, hasher, tokens, cipher, cursors, cache, metrics } = app
-  const clients = clientFactoryFromConfig(opts.config.marketplaces, (event) => metrics.observeMarketplaceCall(event))
-  const loginThrottle = new LoginThrottle(app.rateLimits.counter, opts.config.rateLimits.loginFailures)
+  const { config } = opts
+  const clients = clientFactoryFromConfig(config.marketplaces, (event) => metrics.observeMarketplaceCall(event))
+  const loginThrottle = new LoginThrottle(app.rateLimits.counter, config.rateLimits.loginFailures)
+  const boss = app.boss
+  const observer = new SyncNotifications({ boss })
+  const policy = { requireHttps: config.webhooks.requireHttps, allowPrivateNetworks: config.webhooks.allowPrivateNetworks }
   app.decorate('services', {
     audit: new AuditService({ db, cursors }),
     auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds, loginThrottle }),
@@ -48,11 +57,14 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
       clients,
       cache,
       log: app.log.child({ component: 'sync' }),
+      observer,
       onAttempt: (report) => metrics.observeSyncAttempt(report)
     }),
     products: new ProductsService({ db, cursors }),
     warehouses: new WarehousesService({ db }),
-    stocks: new StocksService({ db })
+    stocks: new StocksService({ db }),
+    webhooks: new WebhooksService({ db, cipher, cursors, boss, policy }),
+    webhookDispatcher: new WebhookDispatcher({ db, cipher, boss, settings: { ...config.webhooks, policy }, log: app.log.child({ component: 'webhooks' }) })
   })
 }
 

@@ -22,7 +22,8 @@ const REQUESTS: Record<Permission, (who: Account) => InjectOptions> = {
   'sync:read': () => ({ method: 'GET', url: '/api/v1/sync/jobs' }),
   'products:read': () => ({ method: 'GET', url: '/api/v1/products' }),
   'products:update': () => ({ method: 'PATCH', url: `/api/v1/products/${productId}`, payload: { low_stock_threshold: 3 } }),
-  'audit:read': () => ({ method: 'GET', url: '/api/v1/audit' })
+  'audit:read': () => ({ method: 'GET', url: '/api/v1/audit' }),
+  'webhooks:manage': () => ({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'https://93.184.216.34/hooks', events: ['stock.low'] } })
 }
 
 let t: TestApp

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { scheduleDueSyncs } from '../../../src/jobs/sync-scheduler.js'
 import { syncJobs } from '../../../src/db/schema.js'
+import type { SellerInput } from '../../../src/fake-marketplace/sellers.js'
 import { setPlan } from '../../../src/modules/tenants/repository.js'
 import { buildTestApp, registerTenant, type Account, type TestApp } from '../../helpers/app.js'
+import { tenantWithWildberries as connectWildberries, runSync as runSyncOf, waitForSync } from '../../helpers/sync.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -10,41 +12,11 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-let keyCounter = 0
-function newKey(prefix = 'wb') {
-  keyCounter += 1
-  return `${prefix}-sync-key-${process.pid}-${keyCounter}`
-}
-
-async function tenantWithWildberries(seller: Record<string, unknown> = {}): Promise<{ owner: Account; apiKey: string }> {
-  const apiKey = newKey()
-  t.fake.sellers.upsert({ marketplace: 'wildberries', apiKey, products: 120, sizesPerProduct: 2, sellerWarehouses: 2, fboWarehouses: 1, ...seller })
-  const owner = await registerTenant(t.app)
-  const res = await t.app.inject({
-    method: 'PATCH',
-    url: '/api/v1/tenants/me/credentials',
-    headers: owner.headers,
-    payload: { marketplace_type: 'wildberries', api_key: apiKey }
-  })
-  expect(res.statusCode, res.body).toBe(200)
-  return { owner, apiKey }
-}
-
-async function runSync(owner: Account) {
-  const res = await t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })
-  expect(res.statusCode, res.body).toBe(202)
-  return waitForJob(owner, res.json().job_id)
-}
-
-async function waitForJob(owner: Account, id: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const job = (await t.app.inject({ url: `/api/v1/sync/jobs/${id}`, headers: owner.headers })).json()
-    if (job.status === 'succeeded' || job.status === 'failed') return job
-    if (Date.now() > deadline) throw new Error(`sync ${id} still ${job.status}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
+/** A catalogue large enough for several pages, with sizes and warehouses of both kinds. */
+const tenantWithWildberries = (seller: Partial<SellerInput> = {}) =>
+  connectWildberries(t, { products: 120, sizesPerProduct: 2, sellerWarehouses: 2, fboWarehouses: 1, ...seller })
+const runSync = (owner: Account) => runSyncOf(t, owner)
+const waitForJob = (owner: Account, id: string, timeoutMs?: number) => waitForSync(t, owner, id, timeoutMs)
 
 async function counts(tenantId: string) {
   return t.app.db.tenant(tenantId, async (_tx, raw) => {
@@ -232,7 +204,7 @@ describe('scheduled sync', () => {
 
 describe('Ozon sync', () => {
   it('should sync an Ozon catalogue with Client-Id and Api-Key', async () => {
-    const apiKey = newKey('ozon')
+    const apiKey = 'ozon-sync-key'
     t.fake.sellers.upsert({ marketplace: 'ozon', apiKey, clientId: '424242', products: 1200, sellerWarehouses: 2, fboWarehouses: 1 })
     const owner = await registerTenant(t.app, { marketplace_type: 'ozon' })
     const saved = await t.app.inject({

@@ -51,6 +51,12 @@ describe('nextAttemptDelay', () => {
     expect(nextAttemptDelay(RETRY_SCHEDULE_SECONDS.length + 1, 60, middle)).toBeNull()
   })
 
+  it('should follow a schedule given in place of the default one', () => {
+    expect(nextAttemptDelay(1, null, middle, [1, 2])).toBe(1)
+    expect(nextAttemptDelay(2, 60, middle, [1, 2])).toBe(2)
+    expect(nextAttemptDelay(3, null, middle, [1, 2])).toBeNull()
+  })
+
   it.each([0, -1, 1.5, Number.NaN])('should refuse attempt %s', (attempt) => {
     expect(() => nextAttemptDelay(attempt, null)).toThrow(RangeError)
   })
