@@ -37,6 +37,8 @@ export class WebhookDispatcher {
       boss: () => Promise<PgBoss>
       settings: DispatchSettings
       log: FastifyBaseLogger
+      /** Counts each delivery attempt's outcome (the `stock_tracker_webhook_deliveries_total` metric). */
+      onAttempt?: (outcome: DispatchOutcome) => void
     }
   ) {}
 
@@ -62,6 +64,7 @@ export class WebhookDispatcher {
     // Awaited outside the transaction: on PGlite the queue could only start on the connection a transaction holds.
     const boss = await this.deps.boss()
     const outcome = await db.tenant(tenantId, (tx, raw) => this.record(boss, tx, raw, tenantId, message, result))
+    this.deps.onAttempt?.(outcome)
     const log = this.deps.log.child({ tenantId, messageId, endpointId: message.endpointId, webhookId: message.webhookId })
     if (outcome === 'succeeded') log.debug({ status: result.status, durationMs: result.durationMs }, 'webhook delivered')
     else log.warn({ status: result.status, error: result.error, outcome }, 'webhook attempt failed')

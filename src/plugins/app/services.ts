@@ -64,7 +64,9 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
     warehouses: new WarehousesService({ db }),
     stocks: new StocksService({ db }),
     webhooks: new WebhooksService({ db, cipher, cursors, boss, policy }),
-    webhookDispatcher: new WebhookDispatcher({ db, cipher, boss, settings: { ...config.webhooks, policy }, log: app.log.child({ component: 'webhooks' }) })
+    webhookDispatcher: new WebhookDispatcher({ db, cipher, boss, settings: { ...config.webhooks, policy }, log: app.log.child({ component: 'webhooks' }),
+      onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome })
+    })
   })
 }
 
