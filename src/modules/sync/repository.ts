@@ -154,8 +154,14 @@ export async function clearStaging(raw: SqlExecutor, syncJobId: string): Promise
   }
 }
 
+/** One batch of products (with their SKUs) and stock rows, each table's rows in one statement. */
+export async function stageBatch(raw: SqlExecutor, scope: StageScope, batch: { products: MarketProduct[]; stocks: MarketStock[] }): Promise<void> {
+  await stageProducts(raw, scope, batch.products)
+  await stageStocks(raw, scope, batch.stocks)
+}
+
 /** One multi-row insert per page: the page travels as one JSON parameter and is unpacked by the server. */
-export async function stageProducts(raw: SqlExecutor, scope: StageScope, page: MarketProduct[]): Promise<void> {
+async function stageProducts(raw: SqlExecutor, scope: StageScope, page: MarketProduct[]): Promise<void> {
   if (page.length === 0) return
   const products = page.map((p) => ({ id: p.externalId, vc: p.vendorCode, n: p.name, b: p.brand, c: p.category, bc: p.barcodes }))
   const skus = page.flatMap((p) => p.skus.map((s) => ({ p: p.externalId, id: s.externalId, s: s.size, bc: s.barcodes })))
@@ -182,7 +188,7 @@ export interface StageScope {
   marketplace: string
 }
 
-export async function stageStocks(raw: SqlExecutor, scope: StageScope, page: MarketStock[]): Promise<void> {
+async function stageStocks(raw: SqlExecutor, scope: StageScope, page: MarketStock[]): Promise<void> {
   if (page.length === 0) return
   const rows = page.map((s) => ({
     sku: s.skuExternalId,
