@@ -47,8 +47,9 @@ const seriesObservations = (tenantId: string) => sql`
  * - enable_nestloop: where statistics are missing or stale (PGlite never analyses; a sync has just rewritten the
  *   catalogue) the planner took the aggregates for a few rows and joined them by nested loops: quadratic, 220 s for
  *   10,000 products. Hash joins are right for every size here; the per-series subquery stays, having no alternative.
+ * - work_mem: the hashes of a 100,000-product catalogue's 500,000 levels fit in memory instead of spilling to disk.
  */
-const PLANNER_SETTINGS = { jit: 'off', enable_nestloop: 'off' }
+const PLANNER_SETTINGS = { jit: 'off', enable_nestloop: 'off', work_mem: '64MB' }
 
 export interface RefreshOptions {
   /** Only these products; default: all the tenant's. */
@@ -108,25 +109,19 @@ export async function refreshForecasts(tx: Db, tenantId: string, options: Refres
        WHERE lv.tenant_id = ${tenantId} ${onlyProducts(sql`lv.product_id`)}
        GROUP BY lv.product_id
     ),
+    -- Products without any stock level: nothing in stock, nothing to forecast.
     fresh AS (
-      SELECT product_id, total_stock, sales_per_day,
-             CASE WHEN sales_per_day > 0 THEN greatest(total_stock, 0) / sales_per_day END AS days_of_stock
-        FROM totals
+      SELECT p.id AS product_id, coalesce(t.total_stock, 0) AS total_stock, t.sales_per_day,
+             CASE WHEN t.sales_per_day > 0 THEN greatest(t.total_stock, 0) / t.sales_per_day END AS days_of_stock
+        FROM products p
+        LEFT JOIN totals t ON t.product_id = p.id
+       WHERE p.tenant_id = ${tenantId} ${onlyProducts(sql`p.id`)}
     )
     UPDATE products p
        SET total_stock = f.total_stock, sales_per_day = f.sales_per_day, days_of_stock = f.days_of_stock
       FROM fresh f
-     WHERE p.tenant_id = ${tenantId} AND p.id = f.product_id ${onlyProducts(sql`p.id`)}
+     WHERE p.tenant_id = ${tenantId} AND p.id = f.product_id
        AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (f.total_stock, f.sales_per_day, f.days_of_stock)`))
-  // Products without any stock level: nothing in stock, nothing to forecast. NOT IN over the tenant's product ids
-  // is planned as one hashed subplan; a NOT EXISTS became a nested loop over a seq scan when the merge had just
-  // written the levels (no statistics yet) and ran for minutes at 100,000 products.
-  await tx.execute(sql`
-    UPDATE products p
-       SET total_stock = 0, sales_per_day = NULL, days_of_stock = NULL
-     WHERE p.tenant_id = ${tenantId} ${onlyProducts(sql`p.id`)}
-       AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (0, NULL::float8, NULL::float8)
-       AND p.id NOT IN (SELECT l.product_id FROM stock_levels l WHERE l.tenant_id = ${tenantId})`)
 }
 
 export interface SeriesObservations {
