@@ -65,18 +65,28 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     [tenantId, syncJobId]
   )
 
+  // A new product starts with the stock staged for it, the total the forecast refresh computes from its levels:
+  // otherwise that refresh would rewrite every new row (and all its index entries, trigrams included) at once.
   await raw.query(
-    `INSERT INTO products (tenant_id, marketplace_type, external_id, vendor_code, name, brand, category, barcodes, search_text, updated_at)
+    `INSERT INTO products (tenant_id, marketplace_type, external_id, vendor_code, name, brand, category, barcodes, search_text, total_stock, updated_at)
      SELECT $1::uuid, k.marketplace_type, k.external_id, k.vendor_code, k.name, k.brand, k.category, k.barcodes,
-            lower(concat_ws(' ', k.name, k.vendor_code, array_to_string(k.barcodes, ' '))), $2::timestamptz
+            lower(concat_ws(' ', k.name, k.vendor_code, array_to_string(k.barcodes, ' '))), coalesce(t.units, 0), $2::timestamptz
        FROM merge_kept k
+       LEFT JOIN (SELECT sk.marketplace_type, sk.product_external_id, sum(st.quantity)::int AS units
+                    FROM sync_stage_stocks st
+                    JOIN sync_stage_skus sk
+                      ON sk.sync_job_id = st.sync_job_id AND sk.marketplace_type = st.marketplace_type AND sk.external_id = st.sku_external_id
+                   WHERE st.sync_job_id = $3
+                   GROUP BY sk.marketplace_type, sk.product_external_id) t
+         ON t.marketplace_type = k.marketplace_type AND t.product_external_id = k.external_id
+      ORDER BY k.marketplace_type, k.external_id
      ON CONFLICT (tenant_id, marketplace_type, external_id) DO UPDATE
         SET vendor_code = excluded.vendor_code, name = excluded.name, brand = excluded.brand, category = excluded.category,
             barcodes = excluded.barcodes, search_text = excluded.search_text, archived = false, archived_at = NULL,
             updated_at = excluded.updated_at
       WHERE (products.vendor_code, products.name, products.brand, products.category, products.barcodes, products.archived)
             IS DISTINCT FROM (excluded.vendor_code, excluded.name, excluded.brand, excluded.category, excluded.barcodes, false)`,
-    [tenantId, at]
+    [tenantId, at, syncJobId]
   )
 
   await raw.query(
@@ -136,18 +146,27 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     `INSERT INTO stock_history (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, recorded_at, sync_job_id)
      SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz, $3::uuid
        FROM merge_changes
+      ORDER BY sku_id, warehouse_id
      ON CONFLICT DO NOTHING`,
     [tenantId, at, syncJobId]
   )
 
+  // New levels are plainly inserted (no other writer runs while the tenant's sync does) in key order, so that the
+  // index insertions and the key checks walk the B-trees in order rather than at random; existing ones are updated.
   await raw.query(
     `INSERT INTO stock_levels (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, updated_at)
      SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz
        FROM merge_changes
-     ON CONFLICT (tenant_id, sku_id, warehouse_id) DO UPDATE
-        SET product_id = excluded.product_id, quantity = excluded.quantity, reserved = excluded.reserved,
-            in_way_to_client = excluded.in_way_to_client, in_way_from_client = excluded.in_way_from_client,
-            updated_at = excluded.updated_at`,
+      WHERE created
+      ORDER BY sku_id, warehouse_id`,
+    [tenantId, at]
+  )
+  await raw.query(
+    `UPDATE stock_levels l
+        SET product_id = c.product_id, quantity = c.quantity, reserved = c.reserved,
+            in_way_to_client = c.in_way_to_client, in_way_from_client = c.in_way_from_client, updated_at = $2::timestamptz
+       FROM merge_changes c
+      WHERE l.tenant_id = $1 AND NOT c.created AND l.sku_id = c.sku_id AND l.warehouse_id = c.warehouse_id`,
     [tenantId, at]
   )
 
