@@ -168,7 +168,7 @@ async function stageProducts(raw: SqlExecutor, scope: StageScope, page: MarketPr
   await raw.query(
     `INSERT INTO sync_stage_products (sync_job_id, tenant_id, marketplace_type, external_id, vendor_code, name, brand, category, barcodes)
      SELECT $1, $2, $3, x.id, x.vc, x.n, x.b, x.c, coalesce(x.bc, '{}')
-       FROM jsonb_to_recordset($4::jsonb) AS x(id text, vc text, n text, b text, c text, bc text[])
+       FROM json_to_recordset($4::json) AS x(id text, vc text, n text, b text, c text, bc text[])
      ON CONFLICT DO NOTHING`,
     [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(products)]
   )
@@ -176,7 +176,7 @@ async function stageProducts(raw: SqlExecutor, scope: StageScope, page: MarketPr
   await raw.query(
     `INSERT INTO sync_stage_skus (sync_job_id, tenant_id, marketplace_type, product_external_id, external_id, size, barcodes)
      SELECT $1, $2, $3, x.p, x.id, x.s, coalesce(x.bc, '{}')
-       FROM jsonb_to_recordset($4::jsonb) AS x(p text, id text, s text, bc text[])
+       FROM json_to_recordset($4::json) AS x(p text, id text, s text, bc text[])
      ON CONFLICT DO NOTHING`,
     [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(skus)]
   )
@@ -204,7 +204,7 @@ async function stageStocks(raw: SqlExecutor, scope: StageScope, page: MarketStoc
     `INSERT INTO sync_stage_stocks (sync_job_id, tenant_id, marketplace_type, sku_external_id, warehouse_external_id, warehouse_name,
                                     warehouse_type, quantity, reserved, in_way_to_client, in_way_from_client)
      SELECT $1, $2, $3, x.sku, x.wh, x.wn, x.wt, x.q, x.r, x.ti, x.fr
-       FROM jsonb_to_recordset($4::jsonb) AS x(sku text, wh text, wn text, wt text, q int, r int, ti int, fr int)`,
+       FROM json_to_recordset($4::json) AS x(sku text, wh text, wn text, wt text, q int, r int, ti int, fr int)`,
     [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(rows)]
   )
 }
