@@ -99,7 +99,12 @@ async function syncCatalogue(products: number): Promise<{ token: string; seconds
   const seconds = (performance.now() - started) / 1000
   const peakRss = rss.stop()
   if (job.status !== 'succeeded') throw new Error(`sync of ${products} products ${job.status}: ${JSON.stringify(job.error)}`)
-  const phasesAfter = await syncPhaseTotals()
+  // The attempt's metrics are recorded just after its outcome is committed.
+  let phasesAfter = await syncPhaseTotals()
+  for (let tries = 0; phasesAfter.read === phasesBefore.read && tries < 50; tries++) {
+    await new Promise((r) => setTimeout(r, 100))
+    phasesAfter = await syncPhaseTotals()
+  }
   const phases = Object.fromEntries(SYNC_PHASES.map((phase) => [phase, phasesAfter[phase] - phasesBefore[phase]])) as SyncPhaseSeconds
   return { token: tenant.token, seconds, rows: job.progress.stock_rows, peakRss, phases }
 }
