@@ -72,11 +72,22 @@ async function signUp(label: string): Promise<{ token: string; tenantId: string;
   return { token: tokens.access_token, tenantId: me.tenant_id, email }
 }
 
-async function syncCatalogue(products: number): Promise<{ token: string; seconds: number; rows: number; peakRss: number }> {
+const SYNC_PHASES = ['read', 'stage', 'merge', 'forecast', 'finish'] as const
+type SyncPhaseSeconds = Record<(typeof SYNC_PHASES)[number], number>
+
+/** Seconds spent so far in each sync phase, summed over the service's successful syncs (from its /metrics). */
+async function syncPhaseTotals(): Promise<SyncPhaseSeconds> {
+  const text = await (await fetch(`${base}/metrics`)).text()
+  const total = (phase: string) => Number(new RegExp(`^stock_tracker_sync_phase_duration_seconds_sum\\{phase="${phase}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0)
+  return Object.fromEntries(SYNC_PHASES.map((phase) => [phase, total(phase)])) as SyncPhaseSeconds
+}
+
+async function syncCatalogue(products: number): Promise<{ token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds }> {
   const apiKey = `bench-wb-${products}-${randomBytes(3).toString('hex')}`
   fake.sellers.upsert({ marketplace: 'wildberries', apiKey, products, sizesPerProduct: 1, sellerWarehouses: 5, fboWarehouses: 0 })
   const tenant = await signUp(`sync${products}`)
   await api(base, 'PATCH', '/api/v1/tenants/me/credentials', tenant.token, { marketplace_type: 'wildberries', api_key: apiKey })
+  const phasesBefore = await syncPhaseTotals()
   const rss = sampleRss(pid)
   const started = performance.now()
   const accepted = await api<{ status_url: string }>(base, 'POST', '/api/v1/products/sync', tenant.token)
@@ -88,7 +99,14 @@ async function syncCatalogue(products: number): Promise<{ token: string; seconds
   const seconds = (performance.now() - started) / 1000
   const peakRss = rss.stop()
   if (job.status !== 'succeeded') throw new Error(`sync of ${products} products ${job.status}: ${JSON.stringify(job.error)}`)
-  return { token: tenant.token, seconds, rows: job.progress.stock_rows, peakRss }
+  // The attempt's metrics are recorded just after its outcome is committed.
+  let phasesAfter = await syncPhaseTotals()
+  for (let tries = 0; phasesAfter.read === phasesBefore.read && tries < 50; tries++) {
+    await new Promise((r) => setTimeout(r, 100))
+    phasesAfter = await syncPhaseTotals()
+  }
+  const phases = Object.fromEntries(SYNC_PHASES.map((phase) => [phase, phasesAfter[phase] - phasesBefore[phase]])) as SyncPhaseSeconds
+  return { token: tenant.token, seconds, rows: job.progress.stock_rows, peakRss, phases }
 }
 
 try {
@@ -115,11 +133,13 @@ try {
   results.push(measurement('GET /api/v1/health p99 during 32 concurrent logins', health.p99Ms, 'ms', { below: 20 }))
   notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
 
-  const syncs: Array<{ products: number; token: string; seconds: number; rows: number; peakRss: number }> = []
+  const syncs: Array<{ products: number; token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds }> = []
   for (const products of SYNC_SIZES) syncs.push({ products, ...(await syncCatalogue(products)) })
   for (const s of syncs) {
     results.push(measurement(`sync ${s.products.toLocaleString('en')} WB products × 5 warehouses (${s.rows.toLocaleString('en')} stock rows)`, s.rows / s.seconds, 'rows/s', { atLeast: 50_000 }))
     results.push(measurement(`peak RSS during the ${s.products.toLocaleString('en')}-product sync`, s.peakRss, 'MB', { below: 250 }))
+    const phases = SYNC_PHASES.map((phase) => `${phase} ${s.phases[phase].toFixed(2)}`).join(', ')
+    notes.push(`${s.products.toLocaleString('en')}-product sync: ${s.seconds.toFixed(2)} s end to end; phases (s): ${phases} (stage overlaps read)`)
   }
   if (syncs.length >= 2) {
     const [small, large] = [syncs[0]!, syncs.at(-1)!]

@@ -44,6 +44,13 @@ export function createMetrics(sources: MetricSources) {
     buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
     registers
   })
+  const syncPhases = new Histogram({
+    name: 'stock_tracker_sync_phase_duration_seconds',
+    help: 'Phases of successful sync attempts: read (marketplaces into staging), stage (its staging writes), merge, forecast, finish (bookkeeping and commit)',
+    labelNames: ['phase'] as const,
+    buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1800],
+    registers
+  })
   const syncRows = new Counter({
     name: 'stock_tracker_sync_rows_total',
     help: 'Rows read from the marketplaces by successful sync attempts, by kind (products, stock)',
@@ -104,6 +111,7 @@ export function createMetrics(sources: MetricSources) {
     observeSyncAttempt(report: AttemptReport): void {
       syncAttempts.observe({ outcome: report.outcome }, report.durationMs / 1000)
       if (report.outcome !== 'succeeded') return
+      for (const [phase, ms] of Object.entries(report.phases)) syncPhases.observe({ phase }, ms / 1000)
       syncRows.inc({ kind: 'products' }, report.productsSeen)
       syncRows.inc({ kind: 'stock' }, report.stockRows)
     },

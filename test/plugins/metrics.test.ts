@@ -74,12 +74,16 @@ describe('GET /metrics', () => {
     expect(text).not.toContain('no-such-route')
   })
 
-  it('should count sync attempts, rows and marketplace requests (429s included), with no tenant or email in any label', async () => {
+  it('should count sync attempts, their phases, rows and marketplace requests (429s included), with no tenant or email in any label', async () => {
     const { owner } = await syncedTenant()
     const text = await scrape()
     expect(value(text, 'stock_tracker_sync_attempt_duration_seconds_count', { outcome: 'succeeded' })).toBe(1)
     expect(value(text, 'stock_tracker_sync_rows_total', { kind: 'products' })).toBe(4)
     expect(value(text, 'stock_tracker_sync_rows_total', { kind: 'stock' })).toBeGreaterThan(0)
+    for (const phase of ['read', 'stage', 'merge', 'forecast', 'finish']) {
+      expect(value(text, 'stock_tracker_sync_phase_duration_seconds_count', { phase })).toBe(1)
+      expect(value(text, 'stock_tracker_sync_phase_duration_seconds_sum', { phase })).toBeGreaterThan(0)
+    }
     const cards = { marketplace: 'wildberries', endpoint: '/content/v2/get/cards/list' }
     expect(value(text, 'stock_tracker_marketplace_request_duration_seconds_count', { ...cards, status: '429' })).toBe(1)
     expect(value(text, 'stock_tracker_marketplace_request_duration_seconds_count', { ...cards, status: '200' })).toBeGreaterThanOrEqual(1)

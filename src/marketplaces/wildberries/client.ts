@@ -12,6 +12,7 @@ import type {
 import {
   CARDS_PAGE_LIMIT,
   ENDPOINTS,
+  STOCK_CALLS_IN_FLIGHT,
   STOCK_IDS_PER_CALL,
   STOCK_REPORT_PAGE_LIMIT,
   WILDBERRIES_HOSTS
@@ -91,26 +92,32 @@ export class WildberriesClient implements MarketplaceClient {
 
   async *sellerStocks(skus: MarketSku[], warehouses: MarketWarehouse[]): AsyncIterable<MarketStock[]> {
     const chrtIds = skus.map((sku) => Number(sku.externalId))
-    for (const warehouse of warehouses) {
-      for (const batch of chunks(chrtIds, STOCK_IDS_PER_CALL)) {
-        const { stocks } = await this.transport.send({
-          endpoint: ENDPOINTS.stocks,
-          baseUrl: this.hosts.marketplace,
-          path: `/api/v3/stocks/${encodeURIComponent(warehouse.externalId)}`,
-          body: { chrtIds: batch },
-          response: stocksResponse
-        })
-        yield stocks.map((stock) => ({
-          skuExternalId: String(stock.chrtId),
-          warehouse,
-          quantity: stock.amount,
-          // The seller-warehouse endpoint reports only the amount on hand.
-          reserved: 0,
-          inWayToClient: 0,
-          inWayFromClient: 0
-        }))
+    for (const batch of chunks(chrtIds, STOCK_IDS_PER_CALL)) {
+      // One call per warehouse, a few at a time: the pacer still spaces them, and their round trips overlap.
+      for (const group of chunks(warehouses, STOCK_CALLS_IN_FLIGHT)) {
+        const answers = await Promise.all(group.map((warehouse) => this.warehouseStocks(warehouse, batch)))
+        yield* answers
       }
     }
+  }
+
+  private async warehouseStocks(warehouse: MarketWarehouse, chrtIds: number[]): Promise<MarketStock[]> {
+    const { stocks } = await this.transport.send({
+      endpoint: ENDPOINTS.stocks,
+      baseUrl: this.hosts.marketplace,
+      path: `/api/v3/stocks/${encodeURIComponent(warehouse.externalId)}`,
+      body: { chrtIds },
+      response: stocksResponse
+    })
+    return stocks.map((stock) => ({
+      skuExternalId: String(stock.chrtId),
+      warehouse,
+      quantity: stock.amount,
+      // The seller-warehouse endpoint reports only the amount on hand.
+      reserved: 0,
+      inWayToClient: 0,
+      inWayFromClient: 0
+    }))
   }
 
   async *fulfillmentStocks(): AsyncIterable<MarketStock[]> {

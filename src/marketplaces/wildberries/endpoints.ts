@@ -29,6 +29,8 @@ export const ENDPOINTS = {
 export const CARDS_PAGE_LIMIT = 100
 /** `chrtIds` per stock request. */
 export const STOCK_IDS_PER_CALL = 1_000
+/** Stock requests (one per warehouse) in flight at once; within the marketplace budget's burst of 20. */
+export const STOCK_CALLS_IN_FLIGHT = 5
 /**
  * The report allows 250 000 rows a page, but such a page is tens of megabytes of JSON. At 3 requests a
  * minute, 50 000 keeps memory modest and a large seller's report to a few minutes.

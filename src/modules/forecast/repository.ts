@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/database.js'
+import { withSettings } from '../../db/planner.js'
 import { selectRows } from '../../db/rows.js'
 import { FORECAST_WINDOW_DAYS, type Observation } from './days-of-stock.js'
 
@@ -40,79 +41,87 @@ const seriesObservations = (tenantId: string) => sql`
     ORDER BY h.recorded_at)`
 
 /**
- * Runs the refresh with two planner settings changed, restoring the caller's afterwards (it runs inside the
- * caller's transaction).
- * - jit: the per-series lateral loop is priced high enough to trigger JIT inlining and optimisation, which took
+ * The refresh's planner settings (it runs inside the caller's transaction, whose own settings come back afterwards).
+ * - jit: the per-series subquery is priced high enough to trigger JIT inlining and optimisation, which took
  *   longer (~0.6 s for 30,000 series) than the statement itself.
  * - enable_nestloop: where statistics are missing or stale (PGlite never analyses; a sync has just rewritten the
  *   catalogue) the planner took the aggregates for a few rows and joined them by nested loops: quadratic, 220 s for
- *   10,000 products. Hash joins are right for every size here; the lateral loop stays, having no alternative.
+ *   10,000 products. Hash joins are right for every size here; the per-series subquery stays, having no alternative.
+ * - work_mem: the hashes of a 100,000-product catalogue's 500,000 levels fit in memory instead of spilling to disk.
  */
-async function withPlannerSettings(tx: Db, run: () => Promise<unknown>): Promise<void> {
-  const [previous] = await selectRows<{ jit: string; nestloop: string }>(tx, sql`SELECT current_setting('jit') AS jit, current_setting('enable_nestloop') AS nestloop`)
-  await tx.execute(sql`SELECT set_config('jit', 'off', true), set_config('enable_nestloop', 'off', true)`)
-  await run()
-  await tx.execute(sql`SELECT set_config('jit', ${previous!.jit}, true), set_config('enable_nestloop', ${previous!.nestloop}, true)`)
+const PLANNER_SETTINGS = { jit: 'off', enable_nestloop: 'off', work_mem: '64MB' }
+
+export interface RefreshOptions {
+  /** Only these products; default: all the tenant's. */
+  productIds?: string[]
+  /** The window's end; default: the database's clock. */
+  now?: Date
+  /**
+   * A relation of (sku_id, warehouse_id), e.g. the levels a sync has just created: series whose only observation
+   * is the one at `now`. They add their stock but no sales (one observation says nothing about a rate), so their
+   * history is not read: on a first sync that is every series.
+   */
+  seriesWithoutPast?: string
 }
 
 /**
  * Recomputes `total_stock`, `sales_per_day` and `days_of_stock` of the tenant's products (or only of
  * `productIds`) from their stock levels and history: the arithmetic of `forecastSeries` and `combineForecasts` in
- * SQL. Each series is reduced to one row inside its lateral subquery and each product to one row by a single
+ * SQL. Each series is reduced to one row inside its correlated subquery and each product to one row by a single
  * aggregate, so nothing the size of the history is sorted, hashed or joined. Rows whose values do not change are
  * not rewritten. The sync calls this at the end of its merge, inside the merge's transaction.
  */
-export async function refreshForecasts(tx: Db, tenantId: string, options: { productIds?: string[]; now?: Date } = {}): Promise<void> {
-  const { productIds, now } = options
+export async function refreshForecasts(tx: Db, tenantId: string, options: RefreshOptions = {}): Promise<void> {
+  const { productIds, now, seriesWithoutPast } = options
   if (productIds?.length === 0) return
   const onlyProducts = (column: SQL) => (productIds ? sql`AND ${column} = ANY(${uuidArray(productIds)})` : sql``)
-  await withPlannerSettings(tx, () => tx.execute(sql`
+  const [joinNewSeries, isNewSeries] = seriesWithoutPast
+    ? [sql`LEFT JOIN ${sql.raw(seriesWithoutPast)} new_series ON new_series.sku_id = lv.sku_id AND new_series.warehouse_id = lv.warehouse_id`, sql`new_series.sku_id IS NOT NULL`]
+    : [sql``, sql`false`]
+  await withSettings(tx, PLANNER_SETTINGS, () => tx.execute(sql`
     WITH params AS (${windowParams(now)}),
     totals AS (
       SELECT lv.product_id,
              sum(lv.quantity)::int AS total_stock,
-             sum(CASE WHEN s.observations < 2 OR params.now - greatest(s.first_at, params.start) < interval '1 day' THEN NULL
-                      WHEN s.in_stock_seconds = 0 THEN 0
-                      ELSE s.sold / (s.in_stock_seconds / 86400) END)::float8 AS sales_per_day
+             -- A scalar subquery inside CASE runs only for the rows that reach it: new series skip the history.
+             sum(CASE WHEN ${isNewSeries} THEN NULL ELSE (
+               SELECT CASE WHEN s.observations < 2 OR params.now - greatest(s.first_at, params.start) < interval '1 day' THEN NULL
+                           WHEN s.in_stock_seconds = 0 THEN 0
+                           ELSE s.sold / (s.in_stock_seconds / 86400) END
+                 FROM (
+                   SELECT count(*) AS observations,
+                          min(o.recorded_at) AS first_at,
+                          -- A decrease spread evenly between its two rows; only the share inside the window counts.
+                          sum(CASE WHEN o.next_quantity < o.quantity
+                                   THEN (o.quantity - o.next_quantity) * extract(epoch FROM o.next_at - greatest(o.recorded_at, params.start))
+                                        / extract(epoch FROM o.next_at - o.recorded_at)
+                                   ELSE 0 END) AS sold,
+                          sum(CASE WHEN o.quantity > 0 THEN extract(epoch FROM coalesce(o.next_at, params.now) - greatest(o.recorded_at, params.start))
+                                   ELSE 0 END) AS in_stock_seconds
+                     FROM (SELECT w.recorded_at, w.quantity,
+                                  lead(w.recorded_at) OVER (ORDER BY w.recorded_at) AS next_at,
+                                  lead(w.quantity) OVER (ORDER BY w.recorded_at) AS next_quantity
+                             FROM (${seriesObservations(tenantId)}) w) o
+                 ) s) END)::float8 AS sales_per_day
         FROM stock_levels lv
        CROSS JOIN params
-       CROSS JOIN LATERAL (
-         SELECT count(*) AS observations,
-                min(o.recorded_at) AS first_at,
-                -- A decrease spread evenly between its two rows; only the share inside the window counts.
-                sum(CASE WHEN o.next_quantity < o.quantity
-                         THEN (o.quantity - o.next_quantity) * extract(epoch FROM o.next_at - greatest(o.recorded_at, params.start))
-                              / extract(epoch FROM o.next_at - o.recorded_at)
-                         ELSE 0 END) AS sold,
-                sum(CASE WHEN o.quantity > 0 THEN extract(epoch FROM coalesce(o.next_at, params.now) - greatest(o.recorded_at, params.start))
-                         ELSE 0 END) AS in_stock_seconds
-           FROM (SELECT w.recorded_at, w.quantity,
-                        lead(w.recorded_at) OVER (ORDER BY w.recorded_at) AS next_at,
-                        lead(w.quantity) OVER (ORDER BY w.recorded_at) AS next_quantity
-                   FROM (${seriesObservations(tenantId)}) w) o
-       ) s
+       ${joinNewSeries}
        WHERE lv.tenant_id = ${tenantId} ${onlyProducts(sql`lv.product_id`)}
        GROUP BY lv.product_id
     ),
+    -- Products without any stock level: nothing in stock, nothing to forecast.
     fresh AS (
-      SELECT product_id, total_stock, sales_per_day,
-             CASE WHEN sales_per_day > 0 THEN greatest(total_stock, 0) / sales_per_day END AS days_of_stock
-        FROM totals
+      SELECT p.id AS product_id, coalesce(t.total_stock, 0) AS total_stock, t.sales_per_day,
+             CASE WHEN t.sales_per_day > 0 THEN greatest(t.total_stock, 0) / t.sales_per_day END AS days_of_stock
+        FROM products p
+        LEFT JOIN totals t ON t.product_id = p.id
+       WHERE p.tenant_id = ${tenantId} ${onlyProducts(sql`p.id`)}
     )
     UPDATE products p
        SET total_stock = f.total_stock, sales_per_day = f.sales_per_day, days_of_stock = f.days_of_stock
       FROM fresh f
-     WHERE p.tenant_id = ${tenantId} AND p.id = f.product_id ${onlyProducts(sql`p.id`)}
+     WHERE p.tenant_id = ${tenantId} AND p.id = f.product_id
        AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (f.total_stock, f.sales_per_day, f.days_of_stock)`))
-  // Products without any stock level: nothing in stock, nothing to forecast. NOT IN over the tenant's product ids
-  // is planned as one hashed subplan; a NOT EXISTS became a nested loop over a seq scan when the merge had just
-  // written the levels (no statistics yet) and ran for minutes at 100,000 products.
-  await tx.execute(sql`
-    UPDATE products p
-       SET total_stock = 0, sales_per_day = NULL, days_of_stock = NULL
-     WHERE p.tenant_id = ${tenantId} ${onlyProducts(sql`p.id`)}
-       AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (0, NULL::float8, NULL::float8)
-       AND p.id NOT IN (SELECT l.product_id FROM stock_levels l WHERE l.tenant_id = ${tenantId})`)
 }
 
 export interface SeriesObservations {

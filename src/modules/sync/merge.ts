@@ -1,4 +1,5 @@
-import type { SqlExecutor } from '../../db/database.js'
+import type { Db, SqlExecutor } from '../../db/database.js'
+import { withSettings } from '../../db/planner.js'
 
 export interface MergeInput {
   tenantId: string
@@ -14,16 +15,17 @@ export interface MergeResult {
   products: number
   truncated: boolean
   historyRows: number
+  /** A relation of the (sku_id, warehouse_id) levels this merge created, valid until the transaction ends. */
+  newSeries: string
 }
 
 /**
- * Temporary tables start without statistics, and the planner then takes them for tiny: a 10,000-row anti-join
- * became a nested loop of 4 s. An index and ANALYZE make it a hash join of milliseconds.
+ * Every statement joins sets of the catalogue's size (what was staged against what is stored), for which hash
+ * joins are right, while the tables just written have no statistics and the planner would take them for tiny and
+ * loop over index probes (3 per staged stock row). Sorts and hashes of 500,000 rows fit in memory with 64 MB
+ * instead of spilling to disk; JIT compilation would cost more than it saves.
  */
-async function analyzed(raw: SqlExecutor, table: string, key: string): Promise<void> {
-  await raw.query(`CREATE UNIQUE INDEX ON ${table} ${key}`)
-  await raw.query(`ANALYZE ${table}`)
-}
+const MERGE_SETTINGS = { enable_nestloop: 'off', work_mem: '64MB', jit: 'off' }
 
 /**
  * Turns what a sync staged into the tenant's catalogue, inside the caller's (single) transaction: set-based
@@ -31,7 +33,11 @@ async function analyzed(raw: SqlExecutor, table: string, key: string): Promise<v
  * vanished, counted as zero) get one history row stamped with the sync time; an unchanged level gets none, so a
  * repeated sync adds no history.
  */
-export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> {
+export async function mergeStaged(tx: Db, raw: SqlExecutor, input: MergeInput): Promise<MergeResult> {
+  return withSettings(tx, MERGE_SETTINGS, () => merge(raw, input))
+}
+
+async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> {
   const { tenantId, syncJobId, marketplaces, productLimit, syncedAt } = input
   const at = syncedAt.toISOString()
 
@@ -47,7 +53,6 @@ export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<
         LIMIT $2`,
     [syncJobId, productLimit]
   )
-  await analyzed(raw, 'merge_kept', '(marketplace_type, external_id)')
 
   await raw.query(
     `INSERT INTO warehouses (tenant_id, marketplace_type, external_id, name, type)
@@ -60,18 +65,28 @@ export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<
     [tenantId, syncJobId]
   )
 
+  // A new product starts with the stock staged for it, the total the forecast refresh computes from its levels:
+  // otherwise that refresh would rewrite every new row (and all its index entries, trigrams included) at once.
   await raw.query(
-    `INSERT INTO products (tenant_id, marketplace_type, external_id, vendor_code, name, brand, category, barcodes, search_text, updated_at)
+    `INSERT INTO products (tenant_id, marketplace_type, external_id, vendor_code, name, brand, category, barcodes, search_text, total_stock, updated_at)
      SELECT $1::uuid, k.marketplace_type, k.external_id, k.vendor_code, k.name, k.brand, k.category, k.barcodes,
-            lower(concat_ws(' ', k.name, k.vendor_code, array_to_string(k.barcodes, ' '))), $2::timestamptz
+            lower(concat_ws(' ', k.name, k.vendor_code, array_to_string(k.barcodes, ' '))), coalesce(t.units, 0), $2::timestamptz
        FROM merge_kept k
+       LEFT JOIN (SELECT sk.marketplace_type, sk.product_external_id, sum(st.quantity)::int AS units
+                    FROM sync_stage_stocks st
+                    JOIN sync_stage_skus sk
+                      ON sk.sync_job_id = st.sync_job_id AND sk.marketplace_type = st.marketplace_type AND sk.external_id = st.sku_external_id
+                   WHERE st.sync_job_id = $3
+                   GROUP BY sk.marketplace_type, sk.product_external_id) t
+         ON t.marketplace_type = k.marketplace_type AND t.product_external_id = k.external_id
+      ORDER BY k.marketplace_type, k.external_id
      ON CONFLICT (tenant_id, marketplace_type, external_id) DO UPDATE
         SET vendor_code = excluded.vendor_code, name = excluded.name, brand = excluded.brand, category = excluded.category,
             barcodes = excluded.barcodes, search_text = excluded.search_text, archived = false, archived_at = NULL,
             updated_at = excluded.updated_at
       WHERE (products.vendor_code, products.name, products.brand, products.category, products.barcodes, products.archived)
             IS DISTINCT FROM (excluded.vendor_code, excluded.name, excluded.brand, excluded.category, excluded.barcodes, false)`,
-    [tenantId, at]
+    [tenantId, at, syncJobId]
   )
 
   await raw.query(
@@ -107,18 +122,18 @@ export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<
         GROUP BY sk.id, w.id, sk.product_id`,
     [tenantId, syncJobId]
   )
-  await analyzed(raw, 'merge_levels', '(sku_id, warehouse_id)')
 
   await raw.query(
     `CREATE TEMP TABLE merge_changes ON COMMIT DROP AS
-       SELECT n.sku_id, n.warehouse_id, n.product_id, n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client
+       SELECT n.sku_id, n.warehouse_id, n.product_id, n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client,
+              l.sku_id IS NULL AS created
          FROM merge_levels n
          LEFT JOIN stock_levels l ON l.tenant_id = $1 AND l.sku_id = n.sku_id AND l.warehouse_id = n.warehouse_id
         WHERE l.sku_id IS NULL
            OR (l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client)
               IS DISTINCT FROM (n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client)
        UNION ALL
-       SELECT l.sku_id, l.warehouse_id, l.product_id, 0, 0, 0, 0
+       SELECT l.sku_id, l.warehouse_id, l.product_id, 0, 0, 0, 0, false
          FROM stock_levels l
          JOIN warehouses w ON w.id = l.warehouse_id
         WHERE l.tenant_id = $1 AND w.marketplace_type = ANY($2::text[])
@@ -131,18 +146,27 @@ export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<
     `INSERT INTO stock_history (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, recorded_at, sync_job_id)
      SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz, $3::uuid
        FROM merge_changes
+      ORDER BY sku_id, warehouse_id
      ON CONFLICT DO NOTHING`,
     [tenantId, at, syncJobId]
   )
 
+  // New levels are plainly inserted (no other writer runs while the tenant's sync does) in key order, so that the
+  // index insertions and the key checks walk the B-trees in order rather than at random; existing ones are updated.
   await raw.query(
     `INSERT INTO stock_levels (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, updated_at)
      SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz
        FROM merge_changes
-     ON CONFLICT (tenant_id, sku_id, warehouse_id) DO UPDATE
-        SET product_id = excluded.product_id, quantity = excluded.quantity, reserved = excluded.reserved,
-            in_way_to_client = excluded.in_way_to_client, in_way_from_client = excluded.in_way_from_client,
-            updated_at = excluded.updated_at`,
+      WHERE created
+      ORDER BY sku_id, warehouse_id`,
+    [tenantId, at]
+  )
+  await raw.query(
+    `UPDATE stock_levels l
+        SET product_id = c.product_id, quantity = c.quantity, reserved = c.reserved,
+            in_way_to_client = c.in_way_to_client, in_way_from_client = c.in_way_from_client, updated_at = $2::timestamptz
+       FROM merge_changes c
+      WHERE l.tenant_id = $1 AND NOT c.created AND l.sku_id = c.sku_id AND l.warehouse_id = c.warehouse_id`,
     [tenantId, at]
   )
 
@@ -153,5 +177,10 @@ export async function mergeStaged(raw: SqlExecutor, input: MergeInput): Promise<
   )
 
   const kept = productLimit === null ? staged : Math.min(staged, productLimit)
-  return { products: kept, truncated: staged > kept, historyRows: (history as { rowCount?: number; affectedRows?: number }).rowCount ?? (history as { affectedRows?: number }).affectedRows ?? 0 }
+  return {
+    products: kept,
+    truncated: staged > kept,
+    historyRows: (history as { rowCount?: number; affectedRows?: number }).rowCount ?? (history as { affectedRows?: number }).affectedRows ?? 0,
+    newSeries: '(SELECT sku_id, warehouse_id FROM merge_changes WHERE created)'
+  }
 }

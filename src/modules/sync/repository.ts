@@ -154,15 +154,21 @@ export async function clearStaging(raw: SqlExecutor, syncJobId: string): Promise
   }
 }
 
+/** One batch of products (with their SKUs) and stock rows, each table's rows in one statement. */
+export async function stageBatch(raw: SqlExecutor, scope: StageScope, batch: { products: MarketProduct[]; stocks: MarketStock[] }): Promise<void> {
+  await stageProducts(raw, scope, batch.products)
+  await stageStocks(raw, scope, batch.stocks)
+}
+
 /** One multi-row insert per page: the page travels as one JSON parameter and is unpacked by the server. */
-export async function stageProducts(raw: SqlExecutor, scope: StageScope, page: MarketProduct[]): Promise<void> {
+async function stageProducts(raw: SqlExecutor, scope: StageScope, page: MarketProduct[]): Promise<void> {
   if (page.length === 0) return
   const products = page.map((p) => ({ id: p.externalId, vc: p.vendorCode, n: p.name, b: p.brand, c: p.category, bc: p.barcodes }))
   const skus = page.flatMap((p) => p.skus.map((s) => ({ p: p.externalId, id: s.externalId, s: s.size, bc: s.barcodes })))
   await raw.query(
     `INSERT INTO sync_stage_products (sync_job_id, tenant_id, marketplace_type, external_id, vendor_code, name, brand, category, barcodes)
      SELECT $1, $2, $3, x.id, x.vc, x.n, x.b, x.c, coalesce(x.bc, '{}')
-       FROM jsonb_to_recordset($4::jsonb) AS x(id text, vc text, n text, b text, c text, bc text[])
+       FROM json_to_recordset($4::json) AS x(id text, vc text, n text, b text, c text, bc text[])
      ON CONFLICT DO NOTHING`,
     [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(products)]
   )
@@ -170,7 +176,7 @@ export async function stageProducts(raw: SqlExecutor, scope: StageScope, page: M
   await raw.query(
     `INSERT INTO sync_stage_skus (sync_job_id, tenant_id, marketplace_type, product_external_id, external_id, size, barcodes)
      SELECT $1, $2, $3, x.p, x.id, x.s, coalesce(x.bc, '{}')
-       FROM jsonb_to_recordset($4::jsonb) AS x(p text, id text, s text, bc text[])
+       FROM json_to_recordset($4::json) AS x(p text, id text, s text, bc text[])
      ON CONFLICT DO NOTHING`,
     [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(skus)]
   )
@@ -182,7 +188,7 @@ export interface StageScope {
   marketplace: string
 }
 
-export async function stageStocks(raw: SqlExecutor, scope: StageScope, page: MarketStock[]): Promise<void> {
+async function stageStocks(raw: SqlExecutor, scope: StageScope, page: MarketStock[]): Promise<void> {
   if (page.length === 0) return
   const rows = page.map((s) => ({
     sku: s.skuExternalId,
@@ -198,7 +204,7 @@ export async function stageStocks(raw: SqlExecutor, scope: StageScope, page: Mar
     `INSERT INTO sync_stage_stocks (sync_job_id, tenant_id, marketplace_type, sku_external_id, warehouse_external_id, warehouse_name,
                                     warehouse_type, quantity, reserved, in_way_to_client, in_way_from_client)
      SELECT $1, $2, $3, x.sku, x.wh, x.wn, x.wt, x.q, x.r, x.ti, x.fr
-       FROM jsonb_to_recordset($4::jsonb) AS x(sku text, wh text, wn text, wt text, q int, r int, ti int, fr int)`,
+       FROM json_to_recordset($4::json) AS x(sku text, wh text, wn text, wt text, q int, r int, ti int, fr int)`,
     [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(rows)]
   )
 }

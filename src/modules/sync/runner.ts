@@ -4,7 +4,7 @@ import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database, Db, SqlExecutor } from '../../db/database.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
-import type { MarketplaceClient, MarketplaceType, MarketProduct, MarketSku } from '../../marketplaces/types.js'
+import type { MarketplaceClient, MarketplaceType, MarketProduct, MarketSku, MarketStock } from '../../marketplaces/types.js'
 import type { MultiFernet } from '../../security/fernet.js'
 import { recordAudit } from '../audit/repository.js'
 import { refreshForecasts } from '../forecast/repository.js'
@@ -31,6 +31,7 @@ export interface AttemptReport {
   durationMs: number
   productsSeen: number
   stockRows: number
+  phases: SyncPhases
 }
 
 /** Thrown to hand the job back to the queue for another attempt (with backoff). */
@@ -39,7 +40,8 @@ export class RetryableSyncError extends Error {
 }
 
 /**
- * Iterates `source` one page ahead: the next marketplace request is in flight while the current page is staged.
+ * Iterates `source` one item ahead: producing the next item (marketplace requests) runs while the caller works on
+ * the current one (staging it), and never more than one item waits.
  */
 async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]()
@@ -61,6 +63,26 @@ async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 /** The most SKUs one seller-stock call takes (Wildberries' documented cap; Ozon batches below it itself). */
 const STOCK_BATCH = 1_000
 
+/** What one staging transaction writes: a batch of products with their SKUs and/or stock rows. */
+interface StageBatch {
+  products: MarketProduct[]
+  stocks: MarketStock[]
+}
+
+/** Where an attempt's time went, in milliseconds; reading and staging overlap, so `read` is not their sum. */
+export interface SyncPhases {
+  /** Reading every marketplace into staging, wall time (marketplace requests and staging overlap). */
+  read: number
+  /** Staging transactions, summed (inside `read`). */
+  stage: number
+  /** The set-based merge statements. */
+  merge: number
+  /** The forecast refresh. */
+  forecast: number
+  /** The rest of the merge transaction: staging cleanup, job bookkeeping, events and the commit. */
+  finish: number
+}
+
 export interface SyncScope {
   tenantId: string
   syncJobId: string
@@ -79,6 +101,8 @@ interface Progress {
   productsSeen: number
   stockRows: number
 }
+
+const since = (start: number) => performance.now() - start
 
 /**
  * Runs one attempt of a tenant's sync: reads every marketplace with stored credentials page by page into staging
@@ -104,19 +128,20 @@ export class SyncRunner {
   async run(attempt: SyncAttempt, signal?: AbortSignal): Promise<AttemptOutcome> {
     const startedAt = Date.now()
     const progress: Progress = { pages: 0, productsSeen: 0, stockRows: 0 }
+    const phases: SyncPhases = { read: 0, stage: 0, merge: 0, forecast: 0, finish: 0 }
     let outcome: AttemptReport['outcome'] = 'error'
     try {
-      outcome = await this.runAttempt(attempt, progress, signal)
+      outcome = await this.runAttempt(attempt, progress, phases, signal)
       return outcome
     } catch (error) {
       if (error instanceof RetryableSyncError) outcome = 'retrying'
       throw error
     } finally {
-      this.deps.onAttempt?.({ outcome, durationMs: Date.now() - startedAt, productsSeen: progress.productsSeen, stockRows: progress.stockRows })
+      this.deps.onAttempt?.({ outcome, durationMs: Date.now() - startedAt, productsSeen: progress.productsSeen, stockRows: progress.stockRows, phases })
     }
   }
 
-  private async runAttempt(attempt: SyncAttempt, progress: Progress, signal?: AbortSignal): Promise<AttemptOutcome> {
+  private async runAttempt(attempt: SyncAttempt, progress: Progress, phases: SyncPhases, signal?: AbortSignal): Promise<AttemptOutcome> {
     const { db } = this.deps
     const { tenantId, syncJobId } = attempt
     const started = await db.tenant(tenantId, async (tx, raw) => {
@@ -131,6 +156,7 @@ export class SyncRunner {
     const log = this.deps.log.child({ syncJobId, tenantId, attempt: started.job.attempts })
     const synced: string[] = []
     try {
+      const readStart = performance.now()
       if (started.credentials.length === 0) throw new MarketplaceAuthError({ marketplace: 'wildberries', detail: 'no usable marketplace credentials are stored' })
       for (const stored of started.credentials) {
         const marketplace = stored.marketplaceType as MarketplaceType
@@ -142,15 +168,20 @@ export class SyncRunner {
           },
           { pacingKey: tenantId, signal }
         )
-        await this.readMarketplace(client, { syncJobId, tenantId, marketplace }, progress)
+        await this.readMarketplace(client, { syncJobId, tenantId, marketplace }, progress, phases)
         synced.push(marketplace)
       }
+      phases.read = since(readStart)
       const limit = planLimits(started.plan).products
+      const mergeStart = performance.now()
       const result = await writeTenant(this.deps, tenantId, async (tx, raw) => {
         const syncedAt = new Date()
-        const merged = await mergeStaged(raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt })
+        const merged = await mergeStaged(tx, raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt })
+        phases.merge = since(mergeStart)
+        const forecastStart = performance.now()
         // The window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
-        await refreshForecasts(tx, tenantId, { now: syncedAt })
+        await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries })
+        phases.forecast = since(forecastStart)
         await this.deps.afterMerge?.(raw, tenantId, syncJobId)
         await repo.clearStaging(raw, syncJobId)
         for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)
@@ -164,42 +195,54 @@ export class SyncRunner {
         await this.deps.observer?.succeeded(tx, raw, { tenantId, syncJobId }, { marketplaces: synced, products: merged.products, truncated: merged.truncated })
         return merged
       })
-      log.info({ ...progress, products: result.products, truncated: result.truncated, historyRows: result.historyRows }, 'sync succeeded')
+      phases.finish = since(mergeStart) - phases.merge - phases.forecast
+      log.info({ ...progress, phases, products: result.products, truncated: result.truncated, historyRows: result.historyRows }, 'sync succeeded')
       return 'succeeded'
     } catch (error) {
       return this.fail(attempt, error, progress, log)
     }
   }
 
-  private async readMarketplace(client: MarketplaceClient, scope: repo.StageScope, progress: Progress): Promise<void> {
+  private async readMarketplace(client: MarketplaceClient, scope: repo.StageScope, progress: Progress, phases: SyncPhases): Promise<void> {
+    for await (const batch of prefetched(this.batches(client, progress))) {
+      const stageStart = performance.now()
+      await this.stage(scope, progress, (raw) => repo.stageBatch(raw, scope, batch))
+      phases.stage += since(stageStart)
+    }
+  }
+
+  /**
+   * The marketplace's data in staging-sized batches, read one batch ahead of the staging. Product pages are small
+   * (Wildberries: 100 cards) while a stock call takes up to 1,000 SKUs and a staging insert is cheaper per row when
+   * larger: pages are gathered up to a batch, which goes out with the stock of its SKUs; never more than one batch
+   * is in memory besides the one being staged.
+   */
+  private async *batches(client: MarketplaceClient, progress: Progress): AsyncGenerator<StageBatch> {
     const warehouses = await client.sellerWarehouses()
-    // Product pages are small (Wildberries: 100 cards) while a stock call takes up to 1,000 SKUs and a staging
-    // insert is cheaper per row when larger: pages are gathered up to a batch, never more than one batch in memory.
     let products: MarketProduct[] = []
     let skus: MarketSku[] = []
-    const flush = async () => {
-      const [productBatch, skuBatch] = [products, skus]
+    const gathered = async (): Promise<StageBatch> => {
+      const batch: StageBatch = { products, stocks: [] }
+      if (warehouses.length > 0 && skus.length > 0) {
+        for await (const stocks of client.sellerStocks(skus, warehouses)) batch.stocks.push(...stocks)
+      }
+      progress.stockRows += batch.stocks.length
       products = []
       skus = []
-      await this.stage(scope, progress, (raw) => repo.stageProducts(raw, scope, productBatch))
-      if (warehouses.length === 0 || skuBatch.length === 0) return
-      for await (const stocks of client.sellerStocks(skuBatch, warehouses)) {
-        progress.stockRows += stocks.length
-        await this.stage(scope, progress, (raw) => repo.stageStocks(raw, scope, stocks))
-      }
+      return batch
     }
     for await (const page of prefetched(client.products())) {
       products.push(...page)
       for (const product of page) skus.push(...product.skus)
       progress.pages += 1
       progress.productsSeen += page.length
-      if (skus.length >= STOCK_BATCH || products.length >= STOCK_BATCH) await flush()
+      if (skus.length >= STOCK_BATCH || products.length >= STOCK_BATCH) yield await gathered()
     }
-    await flush()
-    for await (const stocks of prefetched(client.fulfillmentStocks())) {
+    if (products.length > 0) yield await gathered()
+    for await (const stocks of client.fulfillmentStocks()) {
       progress.pages += 1
       progress.stockRows += stocks.length
-      await this.stage(scope, progress, (raw) => repo.stageStocks(raw, scope, stocks))
+      yield { products: [], stocks }
     }
   }
 

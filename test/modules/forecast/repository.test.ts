@@ -82,6 +82,23 @@ describe('forecast repository', () => {
       expect((await stored(ids.restock!)).totalStock).toBe(70)
     })
 
+    it('should count series named as without past for their stock only, reading none of their history', async () => {
+      const seriesOf = (product: string, warehouse?: string) =>
+        `(SELECT l.sku_id, l.warehouse_id FROM stock_levels l JOIN warehouses w ON w.id = l.warehouse_id
+           WHERE l.product_id = '${ids[product]}'${warehouse ? ` AND w.external_id = '${warehouse}'` : ''})`
+      const refresh = (product: string, seriesWithoutPast: string) =>
+        t.app.db.tenant(owner.tenantId, (tx) => refreshForecasts(tx, owner.tenantId, { productIds: [ids[product]!], now: NOW, seriesWithoutPast }))
+      const full = await stored(ids.split!)
+      // Truthfully: split's w3 series has a single observation, so leaving its history unread changes nothing.
+      await refresh('split', seriesOf('split', 'w3'))
+      expect(await stored(ids.split!)).toEqual(full)
+      // Untruthfully, to show the history is not read: steady keeps its stock and loses its rate.
+      await refresh('steady', seriesOf('steady'))
+      expect(await stored(ids.steady!)).toEqual({ totalStock: 80, salesPerDay: null, daysOfStock: null })
+      await t.app.db.tenant(owner.tenantId, (tx) => refreshForecasts(tx, owner.tenantId, { productIds: [ids.steady!], now: NOW }))
+      expect((await stored(ids.steady!)).salesPerDay).toBeGreaterThan(0)
+    })
+
     it('should give the caller’s transaction back its planner settings', async () => {
       const settings = await t.app.db.tenant(owner.tenantId, async (tx, raw) => {
         await raw.query("SELECT set_config('enable_nestloop', 'on', true)")
