@@ -101,7 +101,11 @@ export interface AlertRow {
   since: Date
 }
 
-/** Current alerts, lowest stock first, keyset-paged on (total_stock, product_id): the partial index's order. */
+/**
+ * Current alerts, lowest stock first, keyset-paged on (total_stock, product_id): the partial index's order. The page
+ * is cut from `product_alerts` before products are joined, so a page costs the same however many alerts there are,
+ * statistics or not.
+ */
 export async function listAlerts(
   tx: Db,
   tenantId: string,
@@ -113,12 +117,14 @@ export async function listAlerts(
     sql`SELECT a.product_id AS "productId", p.marketplace_type AS "marketplaceType", p.external_id AS "externalId",
                p.vendor_code AS "vendorCode", p.name, a.state, a.total_stock AS "totalStock", a.threshold,
                p.days_of_stock AS "daysOfStock", p.sales_per_day AS "salesPerDay", a.changed_at AS since
-          FROM ${productAlerts} a JOIN ${products} p ON p.tenant_id = a.tenant_id AND p.id = a.product_id
-         WHERE a.tenant_id = ${tenantId} AND a.state <> 'none'
-           ${filter.state === undefined ? sql`` : sql`AND a.state = ${filter.state}`}
-           ${filter.after === undefined ? sql`` : sql`AND (a.total_stock, a.product_id) > (${filter.after.totalStock}::int, ${filter.after.productId}::uuid)`}
-         ORDER BY a.total_stock, a.product_id
-         LIMIT ${limit}`
+          FROM (SELECT * FROM ${productAlerts}
+                 WHERE tenant_id = ${tenantId} AND state <> 'none'
+                   ${filter.state === undefined ? sql`` : sql`AND state = ${filter.state}`}
+                   ${filter.after === undefined ? sql`` : sql`AND (total_stock, product_id) > (${filter.after.totalStock}::int, ${filter.after.productId}::uuid)`}
+                 ORDER BY total_stock, product_id
+                 LIMIT ${limit}) a
+          JOIN ${products} p ON p.tenant_id = a.tenant_id AND p.id = a.product_id
+         ORDER BY a.total_stock, a.product_id`
   )
   return rows.map((row) => ({ ...row, since: new Date(row.since) }))
 }
