@@ -11,8 +11,8 @@ export const QUEUES = {
 } as const
 
 /**
- * How long a webhook job may run before pg-boss hands it to another worker. It makes one HTTP call with a deadline
- * of at most a minute (WEBHOOK_TIMEOUT_MS), so this is only reached by a worker that died.
+ * How long a notification job may run before pg-boss hands it to another worker. It makes one HTTP call with a deadline
+ * of at most a minute (WEBHOOK_TIMEOUT_MS, TELEGRAM_TIMEOUT_MS), so this is only reached by a worker that died.
  */
 export const NOTIFICATION_JOB_EXPIRY_SECONDS = 120
 

@@ -5,8 +5,9 @@ import { publishEvent } from '../webhooks/outbox.js'
 import type { SyncObserver, SyncScope } from './runner.js'
 
 /**
- * The sync's observer in the running app: webhooks for its outcome, stock alerts after a successful one. Syncs run in workers, which start only once the
- * queue has, so awaiting the queue inside the sync's transactions never waits.
+ * The sync's observer in the running app: webhooks for its outcome, and stock alerts after a successful one. Syncs
+ * run in workers, which start only once the queue has, so awaiting the queue inside the sync's transactions never
+ * waits.
  */
 export class SyncNotifications implements SyncObserver {
   constructor(private readonly deps: { boss: () => Promise<PgBoss>; alerts: AlertsService }) {}

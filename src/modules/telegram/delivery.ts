@@ -10,7 +10,11 @@ import type { AlertChannel } from '../alerts/service.js'
 import { alertMessage, LINES_PER_STATE } from './message.js'
 import * as repo from './repository.js'
 
-/** What a Telegram job carries: the messages still to send, in order, and how many attempts came before. */
+/**
+ * What a Telegram job carries: the messages still to send, in order, and how many attempts of the first came before.
+ * A job sends one message and queues the rest as the next job, so a long batch never outlives a job's expiry and a
+ * retry never repeats a message Telegram took.
+ */
 export interface TelegramJob {
   tenantId: string
   parts: string[]
@@ -30,7 +34,8 @@ export function quietHoursOf(row: repo.TelegramSettingsRow): QuietHours | null {
  * The Telegram channel of stock alerts. A sync's alerts become one job (outbox style: queued in the sync's
  * transaction) holding the whole message, split into Telegram-sized parts. The job checks quiet hours when it runs
  * and, inside them, queues itself again for the moment they end; a part Telegram does not take is retried with the
- * parts after it, after `retry_after` when Telegram gives one, otherwise on `TELEGRAM_RETRY_SECONDS`.
+ * parts after it, after `retry_after` when Telegram gives one, otherwise on `TELEGRAM_RETRY_SECONDS`; a permanent
+ * refusal (bad token, chat not found) drops the batch and shows in `last_error`.
  */
 export class TelegramDelivery implements AlertChannel {
   constructor(
@@ -40,7 +45,6 @@ export class TelegramDelivery implements AlertChannel {
       client: TelegramClient
       boss: () => Promise<PgBoss>
       log: FastifyBaseLogger
-      now?: () => Date
     }
   ) {}
 
@@ -59,26 +63,30 @@ export class TelegramDelivery implements AlertChannel {
     const log = this.deps.log.child({ tenantId, attempt: job.attempt })
     const settings = await db.tenant(tenantId, (tx) => repo.findSettings(tx, tenantId))
     if (!settings?.enabled) return 'cancelled'
-    const quietEnd = quietHoursEnd(this.deps.now?.() ?? new Date(), quietHoursOf(settings))
+    const quietEnd = quietHoursEnd(new Date(), quietHoursOf(settings))
     if (quietEnd) {
       await (await this.deps.boss()).send(QUEUES.telegram, job, { startAfter: quietEnd })
       log.debug({ until: quietEnd.toISOString() }, 'telegram alerts held for quiet hours')
       return 'held'
     }
-    const token = cipher.decrypt(settings.botTokenEncrypted)
-    for (const [index, part] of job.parts.entries()) {
-      try {
-        await client.sendMessage(token, settings.chatId, part)
-      } catch (error) {
-        if (!(error instanceof TelegramError)) throw error
-        return this.failed(job, job.parts.slice(index), error, log)
-      }
+    const [part, ...rest] = job.parts
+    if (part === undefined) return 'sent'
+    try {
+      await client.sendMessage(cipher.decrypt(settings.botTokenEncrypted), settings.chatId, part)
+    } catch (error) {
+      if (!(error instanceof TelegramError)) throw error
+      return this.failed(job, error, log)
     }
-    await db.tenant(tenantId, (tx) => repo.recordSent(tx, tenantId))
+    // Awaited outside the transaction: on PGlite the queue could only start on the connection a transaction holds.
+    const boss = await this.deps.boss()
+    await db.tenant(tenantId, async (tx, raw) => {
+      await repo.recordSent(tx, tenantId)
+      if (rest.length > 0) await sendInTransaction(boss, raw, QUEUES.telegram, { tenantId, parts: rest, attempt: 0 })
+    })
     return 'sent'
   }
 
-  private async failed(job: TelegramJob, rest: string[], error: TelegramError, log: FastifyBaseLogger): Promise<TelegramOutcome> {
+  private async failed(job: TelegramJob, error: TelegramError, log: FastifyBaseLogger): Promise<TelegramOutcome> {
     const { tenantId } = job
     const delay = error.permanent ? undefined : (error.retryAfterSeconds ?? TELEGRAM_RETRY_SECONDS[job.attempt])
     const retryable = !error.permanent && job.attempt < TELEGRAM_RETRY_SECONDS.length && delay !== undefined
@@ -86,7 +94,7 @@ export class TelegramDelivery implements AlertChannel {
     const boss = await this.deps.boss()
     await this.deps.db.tenant(tenantId, async (tx, raw) => {
       await repo.recordError(tx, tenantId, error.message)
-      if (retryable) await sendInTransaction(boss, raw, QUEUES.telegram, { tenantId, parts: rest, attempt: job.attempt + 1 }, { startAfter: delay })
+      if (retryable) await sendInTransaction(boss, raw, QUEUES.telegram, { ...job, attempt: job.attempt + 1 }, { startAfter: delay })
     })
     log.warn({ status: error.status, error: error.message, retryInSeconds: retryable ? delay : null }, 'telegram message not sent')
     return retryable ? 'retrying' : 'failed'

@@ -196,6 +196,19 @@ describe('Telegram channel', () => {
       expect(telegram.messages.filter((m) => m.chatId === '-100429')).toHaveLength(1)
     })
 
+    it('should send the parts of a long batch in order, never again one Telegram took', async () => {
+      const owner = await registerTenant(t.app)
+      await channel(owner, { chat_id: '-100303' })
+      // Telegram takes part one (an answer of the fake's that it does not record), then refuses part two once.
+      telegram.failNext(200, { ok: true, result: { message_id: 1 } })
+      telegram.failNext(429)
+      await (await t.app.boss()).send(QUEUES.telegram, { tenantId: owner.tenantId, parts: ['part one', 'part two', 'part three'], attempt: 0 })
+
+      expect(await messagesFor('-100303', 2)).toEqual(['part two', 'part three'])
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      expect(telegram.messages.map((m) => m.text)).toEqual(['part two', 'part three'])
+    })
+
     it('should hold the alerts during quiet hours until they end', async () => {
       const { owner } = await tenantWithWildberries(t, { products: 1, stockOverrides: { 0: 0 } })
       const now = new Date()
