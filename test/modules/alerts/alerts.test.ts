@@ -125,7 +125,8 @@ describe('stock alerts', () => {
       expect((await events()).slice(2)).toEqual([
         { type: 'stock.low', timestamp: expect.any(String), data: { sync_job_id: again, products: [expect.objectContaining({ product_id: product!.id, total_stock: 2 })] } }
       ])
-    })
+      // Nine syncs, each waited for: a few seconds apiece on a loaded machine.
+    }, 120_000)
 
     it('should alert on products low at first sight, in one event per state', async () => {
       const { owner } = await tenantWithWildberries(t, { products: 4, stockOverrides: { 0: 0, 1: 3, 2: 7, 3: 30 } })
