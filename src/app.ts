@@ -3,6 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config/env.js'
+import alertRoutes from './modules/alerts/routes.js'
+import { StockAlertEvent } from './modules/alerts/schemas.js'
 import auditRoutes from './modules/audit/routes.js'
 import authRoutes from './modules/auth/routes.js'
 import healthRoutes from './modules/health/routes.js'
@@ -10,6 +12,7 @@ import productRoutes from './modules/products/routes.js'
 import stockRoutes from './modules/stocks/routes.js'
 import syncRoutes from './modules/sync/routes.js'
 import { SyncJob } from './modules/sync/schemas.js'
+import telegramRoutes from './modules/telegram/routes.js'
 import tenantRoutes from './modules/tenants/routes.js'
 import userRoutes from './modules/users/routes.js'
 import webhookRoutes from './modules/webhooks/routes.js'
@@ -87,6 +90,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   instance.addSchema(ProblemSchema)
   instance.addSchema(User)
   instance.addSchema(SyncJob)
+  instance.addSchema(StockAlertEvent)
   instance.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
@@ -114,6 +118,8 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(tenantRoutes, { prefix: '/tenants' })
+      await api.register(telegramRoutes, { prefix: '/tenants/me/telegram' })
+      await api.register(alertRoutes, { prefix: '/alerts' })
       await api.register(syncRoutes)
       await api.register(productRoutes, { prefix: '/products' })
       await api.register(warehouseRoutes, { prefix: '/warehouses' })

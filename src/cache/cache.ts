@@ -32,7 +32,7 @@ export interface Cache {
    * Runs `write`, a change to the tenant's data that commits before it resolves, so that no read can cache or serve
    * what was there before. Wrap the whole transaction.
    *
-   * @example await cache.invalidating(tenantId, () => db.tenant(tenantId, (tx) => repo.renameTenant(tx, tenantId, name)))
+   * @example await cache.invalidating(tenantId, () => db.tenant(tenantId, (tx) => repo.updateTenant(tx, tenantId, { name })))
    */
   invalidating<T>(tenantId: string, write: () => Promise<T>): Promise<T>
   /** Drops every entry of the tenant, after a change that could not be wrapped in `invalidating`. */

@@ -72,7 +72,10 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_SCHEDULE_S: Type.Optional(Type.String({ pattern: '^\\s*[1-9]\\d*(\\s*,\\s*[1-9]\\d*)*\\s*$' })),
   /** An endpoint whose deliveries have failed without a break for this long is disabled (default five days). */
   WEBHOOK_DISABLE_AFTER_S: Int(1, 90 * 86_400, 5 * 86_400),
-  WEBHOOK_WORKER_CONCURRENCY: Int(1, 64, 8)
+  WEBHOOK_WORKER_CONCURRENCY: Int(1, 64, 8),
+  /** The Bot API host; tests and local development point it at the fake (src/fake-telegram). */
+  TELEGRAM_API_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://api.telegram.org' }),
+  TELEGRAM_TIMEOUT_MS: Int(100, 60_000, 15_000)
 })
 
 type Env = Static<typeof EnvSchema>
@@ -139,6 +142,7 @@ export interface Config {
     disableAfterSeconds: number
     workerConcurrency: number
   }
+  telegram: { baseUrl: string; timeoutMs: number }
 }
 
 export interface WindowLimit {
@@ -266,6 +270,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       retryScheduleSeconds: env.WEBHOOK_RETRY_SCHEDULE_S ? splitList(env.WEBHOOK_RETRY_SCHEDULE_S).map(Number) : RETRY_SCHEDULE_SECONDS,
       disableAfterSeconds: env.WEBHOOK_DISABLE_AFTER_S,
       workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY
-    }
+    },
+    telegram: { baseUrl: env.TELEGRAM_API_BASE_URL, timeoutMs: env.TELEGRAM_TIMEOUT_MS }
   }
 }

@@ -420,7 +420,9 @@ export const productAlerts = pgTable(
     notified: text('notified').notNull(),
     totalStock: integer('total_stock').notNull(),
     threshold: integer('threshold').notNull(),
-    changedAt: ts('changed_at').notNull().defaultNow()
+    changedAt: ts('changed_at').notNull().defaultNow(),
+    /** The sync whose alert last set `notified`: that sync's events and Telegram message are read by it. */
+    notifiedSyncJobId: uuid('notified_sync_job_id')
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.productId] }),

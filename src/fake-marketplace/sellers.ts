@@ -15,6 +15,11 @@ export const SellerInputSchema = Type.Object({
   fboWarehouses: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
   /** Bump between syncs to change some stock quantities. */
   stockVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+  /**
+   * Wildberries: fixed quantities by product index (0-based, as a string key); every stock row of the product reports
+   * it, in seller and marketplace warehouses alike. Lets a test drive one product low, out and restocked.
+   */
+  stockOverrides: Type.Optional(Type.Record(Type.String({ pattern: '^\\d+$' }), Type.Integer({ minimum: 0 }))),
   /** Product indexes (0-based) that no longer exist, so a sync can archive them. */
   removedProducts: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
   /** The key is valid but lacks the role or category: every route answers 403. */
@@ -42,6 +47,7 @@ function withDefaults(input: SellerInput): SellerConfig {
     sizesPerProduct: 3,
     fboWarehouses: 3,
     stockVersion: 0,
+    stockOverrides: {},
     removedProducts: [],
     missingScope: false,
     wrapStockReport: false,

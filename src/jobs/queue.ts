@@ -6,12 +6,13 @@ import type { Database, SqlExecutor } from '../db/database.js'
 export const QUEUES = {
   sync: 'tenant-sync',
   syncScheduler: 'sync-scheduler',
-  webhookDelivery: 'webhook-delivery'
+  webhookDelivery: 'webhook-delivery',
+  telegram: 'telegram-delivery'
 } as const
 
 /**
- * How long a webhook job may run before pg-boss hands it to another worker. It makes one HTTP call with a deadline
- * of at most a minute (WEBHOOK_TIMEOUT_MS), so this is only reached by a worker that died.
+ * How long a notification job may run before pg-boss hands it to another worker. It makes one HTTP call with a deadline
+ * of at most a minute (WEBHOOK_TIMEOUT_MS, TELEGRAM_TIMEOUT_MS), so this is only reached by a worker that died.
  */
 export const NOTIFICATION_JOB_EXPIRY_SECONDS = 120
 
@@ -57,6 +58,9 @@ export async function createQueues(boss: PgBoss, settings: QueueSettings): Promi
   // a worker that crashed or lost the database mid-job.
   const name = QUEUES.webhookDelivery
   await ensureQueue(boss, name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: NOTIFICATION_JOB_EXPIRY_SECONDS })
+  // Likewise for Telegram: the job itself schedules retries of what Telegram did not take.
+  const telegram = QUEUES.telegram
+  await ensureQueue(boss, telegram, { name: telegram, retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: NOTIFICATION_JOB_EXPIRY_SECONDS })
 }
 
 const DEADLOCK_DETECTED = '40P01'

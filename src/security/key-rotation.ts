@@ -5,7 +5,10 @@ import type { MultiFernet } from './fernet.js'
 export const ENCRYPTED_COLUMNS = [
   { table: 'marketplace_credentials', key: ['tenant_id', 'marketplace_type'], column: 'api_key_encrypted' },
   { table: 'marketplace_credentials', key: ['tenant_id', 'marketplace_type'], column: 'client_id_encrypted' },
-  { table: 'refresh_tokens', key: ['id'], column: 'child_token_encrypted' }
+  { table: 'refresh_tokens', key: ['id'], column: 'child_token_encrypted' },
+  { table: 'telegram_settings', key: ['tenant_id'], column: 'bot_token_encrypted' },
+  { table: 'webhook_endpoints', key: ['tenant_id', 'id'], column: 'secret_encrypted' },
+  { table: 'webhook_endpoints', key: ['tenant_id', 'id'], column: 'previous_secret_encrypted' }
 ] as const
 
 const BATCH = 500

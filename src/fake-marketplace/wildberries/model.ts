@@ -129,8 +129,14 @@ export function sellerWarehouses(seller: Seller) {
   }))
 }
 
+/** The quantity `stockOverrides` sets for the card of a size, if any. */
+function overriddenAmount(seller: Seller, chrtID: number): number | undefined {
+  const index = indexOfNmId(seller, Math.floor(chrtID / 10))
+  return index === undefined ? undefined : seller.config.stockOverrides[String(index)]
+}
+
 export function sellerStockAmount(seller: Seller, chrtID: number, warehouseOrdinal: number): number {
-  return stockQuantity(seller.seed, seller.config.stockVersion, chrtID, warehouseOrdinal)
+  return overriddenAmount(seller, chrtID) ?? stockQuantity(seller.seed, seller.config.stockVersion, chrtID, warehouseOrdinal)
 }
 
 export function wbWarehouse(ordinal: number): { id: number; name: string } {
@@ -154,7 +160,7 @@ export function stockReportPage(seller: Seller, offset: number, limit: number) {
       warehouseId: warehouse.id,
       warehouseName: warehouse.name,
       regionName: 'Центральный',
-      quantity: stockQuantity(seller.seed, stockVersion, chrtID, WB_WAREHOUSE_STOCK_SALT + ordinal),
+      quantity: overriddenAmount(seller, chrtID) ?? stockQuantity(seller.seed, stockVersion, chrtID, WB_WAREHOUSE_STOCK_SALT + ordinal),
       inWayToClient: hash % 3,
       inWayFromClient: (hash >>> 4) % 2
     }

@@ -24,6 +24,7 @@ export type AuditAction =
   | 'webhook.secret_rotated'
   | 'webhook.disabled'
   | 'telegram.updated'
+  | 'telegram.deleted'
   | 'product.updated'
 
 export interface AuditEvent {

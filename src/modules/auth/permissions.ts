@@ -20,7 +20,10 @@ export const PERMISSIONS = {
   'products:read': EVERYONE,
   'products:update': MANAGERS,
   'audit:read': MANAGERS,
-  'webhooks:manage': MANAGERS
+  'webhooks:manage': MANAGERS,
+  'alerts:read': EVERYONE,
+  /** Low-stock thresholds of the tenant and the Telegram channel. */
+  'alerts:manage': MANAGERS
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

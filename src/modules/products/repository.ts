@@ -3,6 +3,7 @@ import { QueryBuilder } from 'drizzle-orm/pg-core'
 import type { Database, Db } from '../../db/database.js'
 import { inlineQuery } from '../../db/inline-query.js'
 import { products, skus, stockHistory, stockLevels, warehouses } from '../../db/schema.js'
+import { isLowStock } from '../alerts/rules.js'
 import type { ProductSortField } from './schemas.js'
 
 export interface ProductFilter {
@@ -46,10 +47,10 @@ const itemColumns = {
 /**
  * What the list's totals are cached against: every write that changes which products match a filter moves it.
  * The sync's merge and the threshold update stamp `updated_at` on each product they change; the tenant's own
- * threshold decides `low_stock`. Read through the (tenant_id, updated_at) index, so it costs one index probe.
+ * thresholds decide `low_stock`. Read through the (tenant_id, updated_at) index, so it costs one index probe.
  */
 const catalogueVersion = (tenantId: string) =>
-  sql<string>`(SELECT concat_ws('/', max(v.updated_at), (SELECT t.low_stock_threshold FROM tenants t WHERE t.id = ${tenantId}))
+  sql<string>`(SELECT concat_ws('/', max(v.updated_at), (SELECT t.low_stock_threshold || ':' || coalesce(t.low_stock_days, 0) FROM tenants t WHERE t.id = ${tenantId}))
                  FROM ${products} v WHERE v.tenant_id = ${tenantId})`.as('catalogue_version')
 
 /** `%`, `_` and the escape character itself match literally in the LIKE pattern built from `q`. */
@@ -63,10 +64,7 @@ function filterConditions(tenantId: string, filter: ProductFilter): SQL[] {
   // filtered one by one: about a millisecond per 10,000 products.
   if (filter.q) conditions.push(sql`${products.searchText} LIKE '%' || lower(${escapeLike(filter.q)}) || '%'`)
   if (filter.inStock !== undefined) conditions.push(filter.inStock ? gt(products.totalStock, 0) : lte(products.totalStock, 0))
-  if (filter.lowStock !== undefined) {
-    const threshold = sql`coalesce(${products.lowStockThreshold}, (SELECT t.low_stock_threshold FROM tenants t WHERE t.id = ${tenantId}))`
-    conditions.push(filter.lowStock ? sql`${products.totalStock} <= ${threshold}` : sql`${products.totalStock} > ${threshold}`)
-  }
+  if (filter.lowStock !== undefined) conditions.push(filter.lowStock ? isLowStock(tenantId) : sql`NOT ${isLowStock(tenantId)}`)
   if (filter.warehouseId) {
     conditions.push(
       sql`EXISTS (SELECT 1 FROM ${stockLevels} l WHERE l.tenant_id = ${tenantId} AND l.product_id = ${products.id} AND l.warehouse_id = ${filter.warehouseId})`

@@ -19,7 +19,7 @@ export const ProductListQuery = Type.Object(
     warehouse_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only products with a stock level in this warehouse' })),
     in_stock: Type.Optional(Type.Boolean({ description: 'true: total stock above zero; false: none' })),
     low_stock: Type.Optional(
-      Type.Boolean({ description: 'true: total stock at or below the product’s threshold, or the tenant’s when it has none' })
+      Type.Boolean({ description: 'true: the products `GET /alerts` lists — total stock at or below the product’s threshold (the tenant’s when it has none), or fewer days of stock than the tenant’s `low_stock_days`' })
     ),
     archived: Type.Boolean({ default: false, description: 'true: only products the marketplace no longer lists' }),
     sort: Type.Union(

@@ -1,6 +1,7 @@
 import type { Database, Db } from '../../db/database.js'
 import { invalid, notFound } from '../../errors.js'
 import type { CursorSigner } from '../../security/cursors.js'
+import { refreshAlerts } from '../alerts/repository.js'
 import { recordAudit } from '../audit/repository.js'
 import type { AuthContext } from '../auth/context.js'
 import { FORECAST_METHOD, forecastByWarehouse } from '../forecast/days-of-stock.js'
@@ -81,6 +82,7 @@ export class ProductsService {
       const before = await repo.findProduct(tx, auth.tenantId, id)
       if (!before) throw notFound('Product')
       await repo.updateThreshold(tx, auth.tenantId, id, threshold)
+      await refreshAlerts(tx, auth.tenantId, { productId: id })
       await recordAudit(tx, auth, {
         tenantId: auth.tenantId,
         actorUserId: auth.userId,

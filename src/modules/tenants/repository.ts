@@ -29,8 +29,8 @@ export async function findTenant(tx: Db, tenantId: string) {
   return row ?? null
 }
 
-export async function renameTenant(tx: Db, tenantId: string, name: string): Promise<void> {
-  await tx.update(tenants).set({ name, updatedAt: sql`now()` }).where(eq(tenants.id, tenantId))
+export async function updateTenant(tx: Db, tenantId: string, changes: { name?: string; lowStockThreshold?: number; lowStockDays?: number | null }): Promise<void> {
+  await tx.update(tenants).set({ ...changes, updatedAt: sql`now()` }).where(eq(tenants.id, tenantId))
 }
 
 export async function setPlan(tx: Db, tenantId: string, plan: string): Promise<boolean> {

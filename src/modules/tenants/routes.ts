@@ -34,13 +34,17 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/me',
     {
-      config: { permission: 'tenant:update' },
-      schema: { tags, security, summary: 'Rename the tenant (owner)', body: UpdateTenantBody, response: { 200: Tenant, ...problems(...AUTH_ERRORS, ...BODY_ERRORS) } }
+      // The route admits everyone who may change something here; the service checks renaming, which is the owner's.
+      config: { permission: 'alerts:manage' },
+      schema: {
+        tags,
+        security,
+        summary: 'Rename the tenant (owner) or change its low-stock thresholds (owner, admin)',
+        body: UpdateTenantBody,
+        response: { 200: Tenant, ...problems(...AUTH_ERRORS, ...BODY_ERRORS) }
+      }
     },
-    async (request) => {
-      const body = request.body
-      return tenants.rename(authOf(request), 'name' in body ? body.name : body.company_name)
-    }
+    async (request) => tenants.update(authOf(request), request.body)
   )
 
   app.patch(

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox'
+import { Type, type Static } from '@sinclair/typebox'
 import { MarketplaceType, Timestamp } from '../../schemas.js'
 import { PLAN_NAMES } from './plans.js'
 
@@ -30,6 +30,8 @@ export const Tenant = Type.Object({
       api_requests_per_minute: Type.Integer()
     })
   }),
+  low_stock_threshold: Type.Integer({ description: 'Default low-stock threshold for products without their own' }),
+  low_stock_days: Type.Union([Type.Integer(), Type.Null()], { description: 'Products with fewer days of stock left are low too; null: not used' }),
   credentials: Type.Array(CredentialMetadata),
   sync: Type.Object({
     last_success_at: Nullable(Timestamp),
@@ -42,10 +44,18 @@ export const Tenant = Type.Object({
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' })
 
 /** `company_name` is the sign-up field's name; accepted here too so clients can use one word for one thing. */
-export const UpdateTenantBody = Type.Union(
-  [Type.Object({ name: Name }, { additionalProperties: false }), Type.Object({ company_name: Name }, { additionalProperties: false })],
-  { description: 'Either `name` or its alias `company_name`' }
+export const UpdateTenantBody = Type.Object(
+  {
+    name: Type.Optional(Name),
+    company_name: Type.Optional({ ...Name, description: 'Alias of `name`; give one of the two' }),
+    low_stock_threshold: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: 'Default threshold of products without their own (owner, admin)' })),
+    low_stock_days: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 3650 }), Type.Null()], { description: 'Alert when fewer days of stock are left; null turns it off (owner, admin)' })
+    )
+  },
+  { additionalProperties: false, minProperties: 1, description: 'Renaming is for the owner; thresholds for the owner and admins' }
 )
+export type UpdateTenantBody = Static<typeof UpdateTenantBody>
 
 export const CredentialsBody = Type.Object(
   {

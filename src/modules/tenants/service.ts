@@ -1,15 +1,17 @@
 import type { Cache } from '../../cache/cache.js'
 import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database } from '../../db/database.js'
-import { invalid, notFound } from '../../errors.js'
+import { forbidden, invalid, notFound } from '../../errors.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
 import type { MultiFernet } from '../../security/fernet.js'
 import { recordAudit } from '../audit/repository.js'
+import { refreshAlerts } from '../alerts/repository.js'
 import type { AuthContext } from '../auth/context.js'
+import { can } from '../auth/permissions.js'
 import type { Static } from '@sinclair/typebox'
 import { planLimits, type Plan } from './plans.js'
-import type { CredentialMetadata } from './schemas.js'
+import type { CredentialMetadata, UpdateTenantBody } from './schemas.js'
 import * as repo from './repository.js'
 
 export type MarketplaceType = 'wildberries' | 'ozon'
@@ -25,6 +27,8 @@ interface OverviewRow {
   name: string
   marketplace_type: MarketplaceType
   created_at: Date
+  low_stock_threshold: number
+  low_stock_days: number | null
   plan: Plan
   subscription_status: string
   credentials: Array<Static<typeof CredentialMetadata>>
@@ -35,7 +39,7 @@ interface OverviewRow {
 
 /** The whole `GET /tenants/me` answer in one statement: it is the most frequent authenticated read. */
 const OVERVIEW_SQL = `
-SELECT t.id, t.name, t.marketplace_type, t.created_at, s.plan, s.status AS subscription_status,
+SELECT t.id, t.name, t.marketplace_type, t.created_at, t.low_stock_threshold, t.low_stock_days, s.plan, s.status AS subscription_status,
        COALESCE((SELECT json_agg(json_build_object(
                    'marketplace_type', c.marketplace_type, 'configured_at', c.configured_at,
                    'api_key_last4', c.api_key_last4, 'status', c.status, 'status_detail', c.status_detail,
@@ -99,15 +103,32 @@ export class TenantsService {
           api_requests_per_minute: limits.apiRequestsPerMinute
         }
       },
+      low_stock_threshold: row.low_stock_threshold,
+      low_stock_days: row.low_stock_days,
       credentials: row.credentials,
       sync: syncHealth(row, limits.syncIntervalMinutes)
     }
   }
 
-  async rename(auth: AuthContext, name: string) {
+  /**
+   * Renames the tenant (owner only) and/or changes its low-stock thresholds. A threshold change re-classifies the
+   * products in the same transaction, so `GET /alerts` and the `low_stock` filter follow at once; the alerts it
+   * calls for are sent after the next sync.
+   */
+  async update(auth: AuthContext, body: UpdateTenantBody) {
+    if (body.name !== undefined && body.company_name !== undefined) throw invalid('company_name', 'is an alias of name; give one of the two')
+    const name = (body.name ?? body.company_name)?.trim()
+    if (name !== undefined && !can(auth.role, 'tenant:update')) throw forbidden('Only the owner renames the tenant')
+    const changes = {
+      ...(name === undefined ? {} : { name }),
+      ...(body.low_stock_threshold === undefined ? {} : { lowStockThreshold: body.low_stock_threshold }),
+      ...(body.low_stock_days === undefined ? {} : { lowStockDays: body.low_stock_days })
+    }
     await writeTenant(this.deps, auth.tenantId, async (tx) => {
-      await repo.renameTenant(tx, auth.tenantId, name.trim())
-      await recordAudit(tx, auth, { tenantId: auth.tenantId, actorUserId: auth.userId, action: 'tenant.updated', details: { name: name.trim() } })
+      await repo.updateTenant(tx, auth.tenantId, changes)
+      if (body.low_stock_threshold !== undefined || body.low_stock_days !== undefined) await refreshAlerts(tx, auth.tenantId)
+      const { name: newName, low_stock_threshold, low_stock_days } = { ...body, name }
+      await recordAudit(tx, auth, { tenantId: auth.tenantId, actorUserId: auth.userId, action: 'tenant.updated', details: { name: newName, low_stock_threshold, low_stock_days } })
     })
     return this.overview(auth)
   }

@@ -4,7 +4,7 @@ import type PgBoss from 'pg-boss'
 import type { Config } from '../../config/env.js'
 import { QUEUES, createBoss, createQueues } from '../../jobs/queue.js'
 import { scheduleDueSyncs } from '../../jobs/sync-scheduler.js'
-import { startWebhookWorkers } from '../../jobs/webhook-worker.js'
+import { startTelegramWorkers, startWebhookWorkers } from '../../jobs/webhook-worker.js'
 import type { SyncAttempt } from '../../modules/sync/runner.js'
 import type { CheckState } from './readiness.js'
 
@@ -14,6 +14,9 @@ declare module 'fastify' {
     boss: () => Promise<PgBoss>
   }
 }
+
+/** Telegram jobs at once per worker process: one message per sync and tenant, so few are ever due together. */
+const TELEGRAM_WORKERS = 2
 
 interface SyncJobData {
   syncJobId: string
@@ -67,6 +70,7 @@ async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config):
   await boss.schedule(QUEUES.syncScheduler, '* * * * *')
   const { pollIntervalSeconds } = config.jobs
   await startWebhookWorkers(boss, app.services.webhookDispatcher, { concurrency: config.webhooks.workerConcurrency, pollIntervalSeconds, log: app.log })
+  await startTelegramWorkers(boss, app.services.telegramDelivery, { concurrency: TELEGRAM_WORKERS, pollIntervalSeconds, log: app.log })
 }
 
 export default fp(jobs, { name: 'jobs', dependencies: ['database', 'readiness'] })

@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
 import { clientFactoryFromConfig } from '../../marketplaces/from-config.js'
+import { TelegramClient } from '../../notifications/telegram/client.js'
+import { AlertsService } from '../../modules/alerts/service.js'
 import { AuditService } from '../../modules/audit/service.js'
 import { LoginThrottle } from '../../modules/auth/login-throttle.js'
 import { AuthService } from '../../modules/auth/service.js'
@@ -10,6 +12,8 @@ import { StocksService } from '../../modules/stocks/service.js'
 import { SyncNotifications } from '../../modules/sync/notifications.js'
 import { SyncRunner } from '../../modules/sync/runner.js'
 import { SyncService } from '../../modules/sync/service.js'
+import { TelegramDelivery } from '../../modules/telegram/delivery.js'
+import { TelegramService } from '../../modules/telegram/service.js'
 import { TenantsService } from '../../modules/tenants/service.js'
 import { UsersService } from '../../modules/users/service.js'
 import { WarehousesService } from '../../modules/warehouses/service.js'
@@ -28,6 +32,9 @@ export interface Services {
   stocks: StocksService
   webhooks: WebhooksService
   webhookDispatcher: WebhookDispatcher
+  alerts: AlertsService
+  telegram: TelegramService
+  telegramDelivery: TelegramDelivery
 }
 
 declare module 'fastify' {
@@ -43,7 +50,10 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
   const clients = clientFactoryFromConfig(config.marketplaces, (event) => metrics.observeMarketplaceCall(event))
   const loginThrottle = new LoginThrottle(app.rateLimits.counter, config.rateLimits.loginFailures)
   const boss = app.boss
-  const observer = new SyncNotifications({ boss })
+  const telegramClient = new TelegramClient(config.telegram)
+  const telegramDelivery = new TelegramDelivery({ db, cipher, client: telegramClient, boss, log: app.log.child({ component: 'telegram' }) })
+  const alerts = new AlertsService({ db, cursors, channels: [telegramDelivery] })
+  const observer = new SyncNotifications({ boss, alerts })
   const policy = { requireHttps: config.webhooks.requireHttps, allowPrivateNetworks: config.webhooks.allowPrivateNetworks }
   app.decorate('services', {
     audit: new AuditService({ db, cursors }),
@@ -66,7 +76,10 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
     webhooks: new WebhooksService({ db, cipher, cursors, boss, policy }),
     webhookDispatcher: new WebhookDispatcher({ db, cipher, boss, settings: { ...config.webhooks, policy }, log: app.log.child({ component: 'webhooks' }),
       onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome })
-    })
+    }),
+    alerts,
+    telegram: new TelegramService({ db, cipher, client: telegramClient }),
+    telegramDelivery
   })
 }
 

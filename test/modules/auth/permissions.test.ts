@@ -23,7 +23,9 @@ const REQUESTS: Record<Permission, (who: Account) => InjectOptions> = {
   'products:read': () => ({ method: 'GET', url: '/api/v1/products' }),
   'products:update': () => ({ method: 'PATCH', url: `/api/v1/products/${productId}`, payload: { low_stock_threshold: 3 } }),
   'audit:read': () => ({ method: 'GET', url: '/api/v1/audit' }),
-  'webhooks:manage': () => ({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'https://93.184.216.34/hooks', events: ['stock.low'] } })
+  'webhooks:manage': () => ({ method: 'POST', url: '/api/v1/webhooks', payload: { url: 'https://93.184.216.34/hooks', events: ['stock.low'] } }),
+  'alerts:read': () => ({ method: 'GET', url: '/api/v1/alerts' }),
+  'alerts:manage': () => ({ method: 'PATCH', url: '/api/v1/tenants/me', payload: { low_stock_threshold: 5, low_stock_days: 7 } })
 }
 
 let t: TestApp

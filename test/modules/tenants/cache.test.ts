@@ -5,7 +5,7 @@ import { buildApp } from '../../../src/app.js'
 import { noCache } from '../../../src/cache/cache.js'
 import { openCache } from '../../../src/cache/open.js'
 import { startFakeMarketplace } from '../../../src/fake-marketplace/server.js'
-import { renameTenant, setPlan } from '../../../src/modules/tenants/repository.js'
+import { setPlan, updateTenant } from '../../../src/modules/tenants/repository.js'
 import { buildTestApp, registerTenant, testConfig, type Account, type TestApp } from '../../helpers/app.js'
 import { createTestDatabase } from '../../helpers/database.js'
 
@@ -47,7 +47,7 @@ describe('cached GET /api/v1/tenants/me', () => {
     const owner = await registerTenant(t.app)
     await overview(t.app, owner)
     // A change made behind the service's back (no invalidation) stays invisible: the read came from the cache.
-    await t.app.db.system((tx) => renameTenant(tx, owner.tenantId, 'Changed behind the cache'))
+    await t.app.db.system((tx) => updateTenant(tx, owner.tenantId, { name: 'Changed behind the cache' }))
     expect((await overview(t.app, owner)).name).toBe('Acme Trading')
   })
 

@@ -1,0 +1,1 @@
+ALTER TABLE "product_alerts" ADD COLUMN "notified_sync_job_id" uuid;
