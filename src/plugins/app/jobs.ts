@@ -4,7 +4,7 @@ import type PgBoss from 'pg-boss'
 import type { Config } from '../../config/env.js'
 import { QUEUES, createBoss, createQueues } from '../../jobs/queue.js'
 import { scheduleDueSyncs } from '../../jobs/sync-scheduler.js'
-import { startWebhookWorkers } from '../../jobs/webhook-worker.js'
+import { startWebhookWorkers, type WebhookWorkers } from '../../jobs/webhook-worker.js'
 import type { SyncAttempt } from '../../modules/sync/runner.js'
 import type { CheckState } from './readiness.js'
 
@@ -37,21 +37,24 @@ async function jobs(app: FastifyInstance, opts: { config: Config }) {
   // The rejection is reported by readiness and by every enqueue; this only keeps it from being unhandled.
   started.catch((err: unknown) => app.log.error({ err }, 'job queue failed to start'))
   app.decorate('boss', () => started)
+  let webhookWorkers: Promise<WebhookWorkers | undefined> = Promise.resolve(undefined)
   app.addHook('onReady', async () => {
     app.readiness.register('jobs', () => started.then((): CheckState => 'ok'))
   })
   app.addHook('onClose', async () => {
     await started.catch(() => undefined)
+    await (await webhookWorkers.catch(() => undefined))?.stop()
     await boss.stop({ graceful: true, wait: true, timeout: config.shutdownTimeoutMs })
   })
 
   if (config.role === 'api') return
   app.addHook('onReady', async () => {
-    void started.then(() => startWorkers(app, boss, config)).catch((err: unknown) => app.log.error({ err }, 'job workers failed to start'))
+    webhookWorkers = started.then(() => startWorkers(app, boss, config))
+    webhookWorkers.catch((err: unknown) => app.log.error({ err }, 'job workers failed to start'))
   })
 }
 
-async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config): Promise<void> {
+async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config): Promise<WebhookWorkers> {
   const runner = app.services.syncRunner
   const workOptions = { batchSize: 1, pollingIntervalSeconds: config.jobs.pollIntervalSeconds, includeMetadata: true as const }
   for (let i = 0; i < config.jobs.workerConcurrency; i += 1) {
@@ -66,7 +69,7 @@ async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config):
   })
   await boss.schedule(QUEUES.syncScheduler, '* * * * *')
   const { pollIntervalSeconds } = config.jobs
-  await startWebhookWorkers(boss, app.services.webhookDispatcher, { concurrency: config.webhooks.workerConcurrency, pollIntervalSeconds, log: app.log })
+  return startWebhookWorkers(boss, app.services.webhookDispatcher, { concurrency: config.webhooks.workerConcurrency, pollIntervalSeconds, log: app.log })
 }
 
 export default fp(jobs, { name: 'jobs', dependencies: ['database', 'readiness'] })
