@@ -72,7 +72,9 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_SCHEDULE_S: Type.Optional(Type.String({ pattern: '^\\s*[1-9]\\d*(\\s*,\\s*[1-9]\\d*)*\\s*$' })),
   /** An endpoint whose deliveries have failed without a break for this long is disabled (default five days). */
   WEBHOOK_DISABLE_AFTER_S: Int(1, 90 * 86_400, 5 * 86_400),
-  WEBHOOK_WORKER_CONCURRENCY: Int(1, 64, 8)
+  WEBHOOK_WORKER_CONCURRENCY: Int(1, 256, 8),
+  /** Delivered, failed and cancelled deliveries (and their attempts) are deleted once this many days old. */
+  WEBHOOK_RETENTION_DAYS: Int(1, 3_650, 30)
 })
 
 type Env = Static<typeof EnvSchema>
@@ -138,6 +140,7 @@ export interface Config {
     retryScheduleSeconds: readonly number[]
     disableAfterSeconds: number
     workerConcurrency: number
+    retentionDays: number
   }
 }
 
@@ -265,7 +268,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       retryScheduleSeconds: env.WEBHOOK_RETRY_SCHEDULE_S ? splitList(env.WEBHOOK_RETRY_SCHEDULE_S).map(Number) : RETRY_SCHEDULE_SECONDS,
       disableAfterSeconds: env.WEBHOOK_DISABLE_AFTER_S,
-      workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY
+      workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS
     }
   }
 }

@@ -54,14 +54,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).http.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
   })
 
-  it('should default webhooks to Svix’s schedule, a 15 s timeout, five days before disabling, and https only in production', () => {
+  it('should default webhooks to Svix’s schedule, a 15 s timeout, five days before disabling, 30 days of history, and https only in production', () => {
     expect(loadConfig({}).webhooks).toEqual({
       requireHttps: false,
       allowPrivateNetworks: false,
       timeoutMs: 15_000,
       retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
       disableAfterSeconds: 432_000,
-      workerConcurrency: 8
+      workerConcurrency: 8,
+      retentionDays: 30
     })
     expect(loadConfig({ NODE_ENV: 'production' }).webhooks.requireHttps).toBe(true)
     expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_REQUIRE_HTTPS: 'false' }).webhooks.requireHttps).toBe(false)

@@ -4,6 +4,7 @@ import type PgBoss from 'pg-boss'
 import type { Config } from '../../config/env.js'
 import { QUEUES, createBoss, createQueues } from '../../jobs/queue.js'
 import { scheduleDueSyncs } from '../../jobs/sync-scheduler.js'
+import { pruneWebhookHistory } from '../../jobs/webhook-retention.js'
 import { startWebhookWorkers, type WebhookWorkers } from '../../jobs/webhook-worker.js'
 import type { SyncAttempt } from '../../modules/sync/runner.js'
 import type { CheckState } from './readiness.js'
@@ -68,6 +69,10 @@ async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config):
     await scheduleDueSyncs(app.db, boss, app.services.sync, app.log)
   })
   await boss.schedule(QUEUES.syncScheduler, '* * * * *')
+  await boss.work(QUEUES.webhookRetention, { pollingIntervalSeconds: config.jobs.pollIntervalSeconds }, async () => {
+    await pruneWebhookHistory(app.db, config.webhooks.retentionDays, app.log)
+  })
+  await boss.schedule(QUEUES.webhookRetention, '17 * * * *')
   const { pollIntervalSeconds } = config.jobs
   return startWebhookWorkers(boss, app.services.webhookDispatcher, { concurrency: config.webhooks.workerConcurrency, pollIntervalSeconds, log: app.log })
 }
