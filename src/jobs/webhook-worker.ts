@@ -27,11 +27,22 @@ export function startWebhookWorkers(
   const name = QUEUES.webhookDelivery
   const inFlight = new Set<Promise<void>>()
   const stopping = new AbortController()
+  const done: string[] = []
+  let completing: Promise<void> | undefined
+
+  /** Group commit: the jobs that finish while one completion is on its way go together in the next one. */
+  function complete(id: string): Promise<void> {
+    done.push(id)
+    completing ??= (async () => {
+      while (done.length > 0) await boss.complete(name, done.splice(0))
+    })().finally(() => (completing = undefined))
+    return completing
+  }
 
   async function deliver(job: PgBoss.Job<DeliveryJob>): Promise<void> {
     try {
       await dispatcher.deliver(job.data)
-      await boss.complete(name, job.id)
+      await complete(job.id)
     } catch (err) {
       log.error({ err, jobId: job.id, tenantId: job.data.tenantId, messageId: job.data.messageId }, 'webhook delivery job failed')
       await boss.fail(name, job.id).catch((failErr: unknown) => log.error({ err: failErr, jobId: job.id }, 'webhook delivery job could not be failed'))
