@@ -32,6 +32,8 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_REFRESH: Int(1, 1_000_000, 150),
   RATE_LIMIT_REFRESH_WINDOW_S: Int(1, 86_400, 300),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: Int(1, 10_000_000, 300),
+  RATE_LIMIT_AUTH_FAILURES: Int(1, 10_000_000, 100),
+  RATE_LIMIT_AUTH_FAILURES_WINDOW_S: Int(1, 86_400, 300),
   RATE_LIMIT_API_PER_MINUTE: Type.String({ default: '' }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   SECRET_KEY: Type.Optional(Type.String()),
@@ -154,6 +156,8 @@ export interface RateLimitSettings {
   loginFailures: WindowLimit
   register: WindowLimit
   refresh: WindowLimit
+  /** Requests refused for a missing, invalid or expired token, or an ended session, per IP. */
+  authFailures: WindowLimit
   /** Requests without a verified caller (public routes), per IP and minute. */
   anonymousPerMinute: number
   /** Per tenant and minute, replacing the plan table's `apiRequestsPerMinute` for the plans named. */
@@ -229,6 +233,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       loginFailures: { max: env.RATE_LIMIT_LOGIN_FAILURES, windowMs: seconds(env.RATE_LIMIT_LOGIN_WINDOW_S) },
       register: { max: env.RATE_LIMIT_REGISTER, windowMs: seconds(env.RATE_LIMIT_REGISTER_WINDOW_S) },
       refresh: { max: env.RATE_LIMIT_REFRESH, windowMs: seconds(env.RATE_LIMIT_REFRESH_WINDOW_S) },
+      authFailures: { max: env.RATE_LIMIT_AUTH_FAILURES, windowMs: seconds(env.RATE_LIMIT_AUTH_FAILURES_WINDOW_S) },
       anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       apiPerMinute: planLimitOverrides(env.RATE_LIMIT_API_PER_MINUTE)
     },

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       loginFailures: { max: 10, windowMs: 15 * 60_000 },
       register: { max: 30, windowMs: 60 * 60_000 },
       refresh: { max: 150, windowMs: 5 * 60_000 },
+      authFailures: { max: 100, windowMs: 5 * 60_000 },
       anonymousPerMinute: 300,
       apiPerMinute: {}
     })
