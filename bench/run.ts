@@ -12,6 +12,7 @@ import { startFakeMarketplace } from '../src/fake-marketplace/server.js'
 import { generateFernetKey } from '../src/security/fernet.js'
 import { api } from '../scripts/api-client.js'
 import { UNLIMITED, freePort, load, measurement, rssMb, sampleRss, startService, waitForHttp, type Measurement } from './support.js'
+import { webhookFanout } from './webhook-fanout.js'
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
 if (!serverUrl) {
@@ -45,6 +46,8 @@ const service = startService({
   MARKETPLACE_PACING: 'relaxed',
   JOB_POLL_INTERVAL_S: '0.5',
   DATABASE_POOL_MAX: '20',
+  // The fan-out's receiver listens on loopback.
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   // The benchmark measures throughput, not the abuse limits: lift them far out of the way.
   ...UNLIMITED
 })
@@ -152,6 +155,12 @@ try {
   const search = await load({ url: `${base}/api/v1/products/?limit=50&q=${encodeURIComponent('№77')}`, headers: { authorization: `Bearer ${catalogue.token}` } })
   results.push(measurement('GET /api/v1/products/?q=… (substring search)', search.requestsPerSecond, 'req/s', { atLeast: 1_000 }))
   for (const [name, r] of [['products list', list], ['search', search]] as const) if (r.non2xx > 0) notes.push(`${name}: ${r.non2xx} non-2xx answers`)
+
+  const subscriber = await signUp('webhooks')
+  const fanout = await webhookFanout({ base, dbUrl, token: subscriber.token, tenantId: subscriber.tenantId, events: 2_500, endpoints: 4 })
+  results.push(measurement('webhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints), end to end', fanout.deliveriesPerSecond, 'deliveries/s', { atLeast: 500 }))
+  results.push(measurement('webhook fan-out: lost + doubled + bad signatures', fanout.lost + fanout.doubled + fanout.badSignatures, 'messages', { below: 1 }))
+  notes.push(`webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}`)
 } finally {
   service.kill('SIGTERM')
   await new Promise((r) => service.once('exit', r))

@@ -32,6 +32,8 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_REFRESH: Int(1, 1_000_000, 150),
   RATE_LIMIT_REFRESH_WINDOW_S: Int(1, 86_400, 300),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: Int(1, 10_000_000, 300),
+  RATE_LIMIT_AUTH_FAILURES: Int(1, 10_000_000, 100),
+  RATE_LIMIT_AUTH_FAILURES_WINDOW_S: Int(1, 86_400, 300),
   RATE_LIMIT_API_PER_MINUTE: Type.String({ default: '' }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   SECRET_KEY: Type.Optional(Type.String()),
@@ -72,7 +74,9 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_SCHEDULE_S: Type.Optional(Type.String({ pattern: '^\\s*[1-9]\\d*(\\s*,\\s*[1-9]\\d*)*\\s*$' })),
   /** An endpoint whose deliveries have failed without a break for this long is disabled (default five days). */
   WEBHOOK_DISABLE_AFTER_S: Int(1, 90 * 86_400, 5 * 86_400),
-  WEBHOOK_WORKER_CONCURRENCY: Int(1, 64, 8),
+  WEBHOOK_WORKER_CONCURRENCY: Int(1, 256, 32),
+  /** Delivered, failed and cancelled deliveries (and their attempts) are deleted once this many days old. */
+  WEBHOOK_RETENTION_DAYS: Int(1, 3_650, 30),
   /** The Bot API host; tests and local development point it at the fake (src/fake-telegram). */
   TELEGRAM_API_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://api.telegram.org' }),
   TELEGRAM_TIMEOUT_MS: Int(100, 60_000, 15_000)
@@ -141,6 +145,7 @@ export interface Config {
     retryScheduleSeconds: readonly number[]
     disableAfterSeconds: number
     workerConcurrency: number
+    retentionDays: number
   }
   telegram: { baseUrl: string; timeoutMs: number }
 }
@@ -155,6 +160,8 @@ export interface RateLimitSettings {
   loginFailures: WindowLimit
   register: WindowLimit
   refresh: WindowLimit
+  /** Requests refused for a missing, invalid or expired token, or an ended session, per IP. */
+  authFailures: WindowLimit
   /** Requests without a verified caller (public routes), per IP and minute. */
   anonymousPerMinute: number
   /** Per tenant and minute, replacing the plan table's `apiRequestsPerMinute` for the plans named. */
@@ -230,6 +237,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       loginFailures: { max: env.RATE_LIMIT_LOGIN_FAILURES, windowMs: seconds(env.RATE_LIMIT_LOGIN_WINDOW_S) },
       register: { max: env.RATE_LIMIT_REGISTER, windowMs: seconds(env.RATE_LIMIT_REGISTER_WINDOW_S) },
       refresh: { max: env.RATE_LIMIT_REFRESH, windowMs: seconds(env.RATE_LIMIT_REFRESH_WINDOW_S) },
+      authFailures: { max: env.RATE_LIMIT_AUTH_FAILURES, windowMs: seconds(env.RATE_LIMIT_AUTH_FAILURES_WINDOW_S) },
       anonymousPerMinute: env.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
       apiPerMinute: planLimitOverrides(env.RATE_LIMIT_API_PER_MINUTE)
     },
@@ -269,7 +277,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
       timeoutMs: env.WEBHOOK_TIMEOUT_MS,
       retryScheduleSeconds: env.WEBHOOK_RETRY_SCHEDULE_S ? splitList(env.WEBHOOK_RETRY_SCHEDULE_S).map(Number) : RETRY_SCHEDULE_SECONDS,
       disableAfterSeconds: env.WEBHOOK_DISABLE_AFTER_S,
-      workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY
+      workerConcurrency: env.WEBHOOK_WORKER_CONCURRENCY,
+      retentionDays: env.WEBHOOK_RETENTION_DAYS
     },
     telegram: { baseUrl: env.TELEGRAM_API_BASE_URL, timeoutMs: env.TELEGRAM_TIMEOUT_MS }
   }

@@ -379,7 +379,9 @@ export const webhookMessages = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     foreignKey({ columns: [t.tenantId, t.endpointId], foreignColumns: [webhookEndpoints.tenantId, webhookEndpoints.id] }).onDelete('cascade'),
-    index('webhook_messages_endpoint_idx').on(t.tenantId, t.endpointId, t.createdAt, t.id)
+    index('webhook_messages_endpoint_idx').on(t.tenantId, t.endpointId, t.createdAt, t.id),
+    // Retention finds old messages across tenants; created_at never changes, so updates stay HOT.
+    index('webhook_messages_created_idx').on(t.createdAt)
   ]
 )
 

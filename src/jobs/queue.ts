@@ -7,7 +7,8 @@ export const QUEUES = {
   sync: 'tenant-sync',
   syncScheduler: 'sync-scheduler',
   webhookDelivery: 'webhook-delivery',
-  telegram: 'telegram-delivery'
+  telegram: 'telegram-delivery',
+  webhookRetention: 'webhook-retention'
 } as const
 
 /**
@@ -54,6 +55,8 @@ export async function createQueues(boss: PgBoss, settings: QueueSettings): Promi
     expireInSeconds: settings.syncTimeoutSeconds
   })
   await ensureQueue(boss, QUEUES.syncScheduler, { name: QUEUES.syncScheduler, retryLimit: 0, expireInSeconds: 300, policy: 'singleton' })
+  // Singleton: one pruning run at a time across all workers; the next hour's run picks up what one left.
+  await ensureQueue(boss, QUEUES.webhookRetention, { name: QUEUES.webhookRetention, retryLimit: 0, expireInSeconds: 3_600, policy: 'singleton' })
   // Receivers' failures are retried by the delivery code on the webhook schedule; pg-boss's own retries only cover
   // a worker that crashed or lost the database mid-job.
   const name = QUEUES.webhookDelivery

@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       loginFailures: { max: 10, windowMs: 15 * 60_000 },
       register: { max: 30, windowMs: 60 * 60_000 },
       refresh: { max: 150, windowMs: 5 * 60_000 },
+      authFailures: { max: 100, windowMs: 5 * 60_000 },
       anonymousPerMinute: 300,
       apiPerMinute: {}
     })
@@ -54,14 +55,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).http.corsOrigins).toEqual(['https://a.example', 'https://b.example'])
   })
 
-  it('should default webhooks to Svix’s schedule, a 15 s timeout, five days before disabling, and https only in production', () => {
+  it('should default webhooks to Svix’s schedule, a 15 s timeout, five days before disabling, 30 days of history, and https only in production', () => {
     expect(loadConfig({}).webhooks).toEqual({
       requireHttps: false,
       allowPrivateNetworks: false,
       timeoutMs: 15_000,
       retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
       disableAfterSeconds: 432_000,
-      workerConcurrency: 8
+      workerConcurrency: 32,
+      retentionDays: 30
     })
     expect(loadConfig({ NODE_ENV: 'production' }).webhooks.requireHttps).toBe(true)
     expect(loadConfig({ NODE_ENV: 'production', WEBHOOK_REQUIRE_HTTPS: 'false' }).webhooks.requireHttps).toBe(false)

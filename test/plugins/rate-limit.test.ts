@@ -8,7 +8,8 @@ import { TEST_PASSWORD, buildTestApp, registerTenant, uniqueEmail, type TestApp 
 const LOW_LIMITS = {
   RATE_LIMIT_LOGIN_FAILURES: '3',
   RATE_LIMIT_REFRESH: '2',
-  RATE_LIMIT_API_PER_MINUTE: 'free=6'
+  RATE_LIMIT_API_PER_MINUTE: 'free=6',
+  RATE_LIMIT_AUTH_FAILURES: '3'
 }
 /** Limits per address on sign-up and on public routes, in an app of their own. */
 const ADDRESS_LIMITS = { RATE_LIMIT_REGISTER: '2', RATE_LIMIT_ANONYMOUS_PER_MINUTE: '3' }
@@ -127,6 +128,26 @@ describe('rate limits', () => {
       const first = await remaining(newIp())
       expect(await remaining(newIp())).toBe(first - 1)
     })
+  })
+})
+
+describe('requests refused by authentication', () => {
+  const withToken = (ip: string, token: string) => t.app.inject({ url: '/api/v1/users/me', remoteAddress: ip, headers: { authorization: `Bearer ${token}` } })
+
+  it('should answer 429 with Retry-After once an address has sent too many bad or missing tokens, and leave valid tokens and other addresses alone', async () => {
+    const owner = await registerTenant(t.app)
+    const guesser = newIp()
+    const refused = [
+      await withToken(guesser, 'guess.one.x'),
+      await t.app.inject({ url: '/api/v1/users/me', remoteAddress: guesser }),
+      await withToken(guesser, `${owner.headers.authorization.slice('Bearer '.length)}x`)
+    ]
+    expect(refused.map((r) => r.statusCode)).toEqual([401, 401, 401])
+    const throttled = await withToken(guesser, 'guess.four.x')
+    expect(expectTooManyRequests(throttled)).toBeLessThanOrEqual(300)
+    expect(throttled.json().type).toMatch(/rate-limited\/authentication$/)
+    expect((await t.app.inject({ url: '/api/v1/users/me', remoteAddress: guesser, headers: owner.headers })).statusCode).toBe(200)
+    expect((await withToken(newIp(), 'guess.five.x')).statusCode).toBe(401)
   })
 })
 

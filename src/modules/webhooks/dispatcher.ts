@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type PgBoss from 'pg-boss'
 import type { Database, Db, SqlExecutor } from '../../db/database.js'
 import { deliverWebhook, type DeliveryResult } from '../../notifications/webhooks/delivery.js'
+import { PinnedAgents } from '../../notifications/webhooks/pinned-agent.js'
 import { nextAttemptDelay } from '../../notifications/webhooks/retry-schedule.js'
 import { signWebhook } from '../../notifications/webhooks/signing.js'
 import type { UrlPolicy } from '../../notifications/webhooks/url-policy.js'
@@ -30,6 +31,8 @@ export type DispatchOutcome = 'skipped' | 'cancelled' | 'succeeded' | 'retrying'
  * transaction: done, another attempt on the retry schedule (a new job due then), or the endpoint disabled.
  */
 export class WebhookDispatcher {
+  private readonly agents = new PinnedAgents()
+
   constructor(
     private readonly deps: {
       db: Database
@@ -59,7 +62,8 @@ export class WebhookDispatcher {
       body: message.body,
       policy: settings.policy,
       timeoutMs: settings.timeoutMs,
-      maxResponseBytes: RESPONSE_BODY_BYTES
+      maxResponseBytes: RESPONSE_BODY_BYTES,
+      agents: this.agents
     })
     // Awaited outside the transaction: on PGlite the queue could only start on the connection a transaction holds.
     const boss = await this.deps.boss()

@@ -234,6 +234,27 @@ export async function requeueMessage(tx: Db, tenantId: string, endpointId: strin
   return row ? findMessage(tx, tenantId, endpointId, row.id) : null
 }
 
+/**
+ * Deletes up to `limit` finished messages (their attempts go with them, by cascade) that were created and last
+ * changed more than `olderThanDays` days ago, across tenants (run as `stock_system`). Returns how many went.
+ */
+export async function deleteFinishedMessages(raw: SqlExecutor, olderThanDays: number, limit: number): Promise<number> {
+  const { rows } = await raw.query<{ n: number }>(
+    `WITH doomed AS (
+       SELECT tenant_id, id FROM webhook_messages
+        WHERE created_at < now() - make_interval(days => $1) AND updated_at < now() - make_interval(days => $1)
+          AND status IN ('succeeded', 'failed', 'cancelled')
+        ORDER BY created_at LIMIT $2
+        FOR UPDATE SKIP LOCKED
+     ), deleted AS (
+       DELETE FROM webhook_messages m USING doomed d WHERE m.tenant_id = d.tenant_id AND m.id = d.id RETURNING 1
+     )
+     SELECT count(*)::int AS n FROM deleted`,
+    [olderThanDays, limit]
+  )
+  return rows[0]?.n ?? 0
+}
+
 // ---- delivery log ----------------------------------------------------------------------------------------------
 
 export type MessageRow = Omit<typeof webhookMessages.$inferSelect, 'tenantId' | 'endpointId' | 'updatedAt'> & {

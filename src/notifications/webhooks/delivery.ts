@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
 import { request } from 'undici'
-import { createPinnedAgent } from './pinned-agent.js'
+import { createPinnedAgent, type PinnedAgents } from './pinned-agent.js'
 import { parseRetryAfter } from './retry-after.js'
 import {
   resolveDeliveryTarget,
@@ -37,6 +37,8 @@ export interface DeliveryInput {
   timeoutMs?: number
   maxResponseBytes?: number
   lookup?: LookupFn
+  /** Kept agents to reuse connections from; without it the attempt opens its own connection and closes it. */
+  agents?: PinnedAgents
 }
 
 /**
@@ -66,7 +68,7 @@ async function attemptDelivery(input: DeliveryInput): Promise<Omit<DeliveryResul
     return failure(describe(error))
   }
 
-  const agent = createPinnedAgent(target.addresses, timeoutMs)
+  const agent = input.agents?.for(target.url.origin, target.addresses, timeoutMs) ?? createPinnedAgent(target.addresses, timeoutMs)
   try {
     const response = await request(target.url, {
       method: 'POST',
@@ -89,7 +91,7 @@ async function attemptDelivery(input: DeliveryInput): Promise<Omit<DeliveryResul
   } catch (error) {
     return failure(describe(error))
   } finally {
-    await agent.destroy()
+    if (!input.agents) await agent.destroy()
   }
 }
 

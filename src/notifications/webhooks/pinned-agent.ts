@@ -1,5 +1,6 @@
 import type { LookupAddress } from 'node:dns'
 import type { LookupFunction } from 'node:net'
+import { LRUCache } from 'lru-cache'
 import { Agent } from 'undici'
 
 /**
@@ -29,4 +30,30 @@ export function pinnedLookup(addresses: LookupAddress[]): LookupFunction {
  */
 export function createPinnedAgent(addresses: LookupAddress[], connectTimeoutMs: number): Agent {
   return new Agent({ connect: { lookup: pinnedLookup(addresses), timeout: connectTimeoutMs } })
+}
+
+/** Receivers whose connections are kept at once; the least recently used one's are closed beyond that. */
+const DEFAULT_MAX_AGENTS = 256
+
+/**
+ * Pinned agents kept per origin and checked address set, so that deliveries to one receiver reuse its keep-alive
+ * connections instead of opening (and tearing down) one per delivery. The addresses are part of the key: a host
+ * that resolves differently later gets another agent, whose connections go only to the newly checked addresses.
+ */
+export class PinnedAgents {
+  private readonly agents: LRUCache<string, Agent>
+
+  constructor(max = DEFAULT_MAX_AGENTS) {
+    this.agents = new LRUCache({ max, dispose: (agent) => void agent.close().catch(() => undefined) })
+  }
+
+  for(origin: string, addresses: LookupAddress[], connectTimeoutMs: number): Agent {
+    const key = `${origin} ${connectTimeoutMs} ${addresses.map((a) => `${a.family}/${a.address}`).join(',')}`
+    let agent = this.agents.get(key)
+    if (!agent) {
+      agent = createPinnedAgent(addresses, connectTimeoutMs)
+      this.agents.set(key, agent)
+    }
+    return agent
+  }
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { forbidden, unauthenticated } from '../../errors.js'
+import { DomainError, forbidden, unauthenticated } from '../../errors.js'
 import type { AuthContext, RequestMeta } from '../../modules/auth/context.js'
 import { can, type Permission } from '../../modules/auth/permissions.js'
 import { findPrincipal } from '../../modules/auth/repository.js'
@@ -46,6 +46,14 @@ async function authentication(app: FastifyInstance) {
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config
     if (config.public) return
+    request.auth = await authenticate(request).catch(async (error: unknown) => {
+      // Guessed or stale tokens count against their address; a valid token never touches the counter.
+      throw error instanceof DomainError && error.kind === 'unauthenticated' ? await app.rateLimits.authenticationFailed(request, error) : error
+    })
+    if (config.permission && !can(request.auth.role, config.permission)) throw forbidden()
+  })
+
+  async function authenticate(request: FastifyRequest): Promise<AuthContext> {
     const token = bearerToken(request)
     const claims = await app.tokens.verify(token).catch((error: unknown) => {
       if (error instanceof InvalidTokenError) throw unauthenticated('The access token is invalid or expired')
@@ -53,9 +61,8 @@ async function authentication(app: FastifyInstance) {
     })
     const principal = await findPrincipal(app.db, claims.tenant_id, claims.sub, claims.sid)
     if (!principal) throw unauthenticated('The session has ended')
-    request.auth = { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid, plan: principal.plan }
-    if (config.permission && !can(principal.role, config.permission)) throw forbidden()
-  })
+    return { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid, plan: principal.plan }
+  }
 }
 
-export default fp(authentication, { name: 'authentication', dependencies: ['database', 'security'] })
+export default fp(authentication, { name: 'authentication', dependencies: ['database', 'security', 'rate-limits'] })

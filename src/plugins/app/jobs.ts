@@ -4,7 +4,8 @@ import type PgBoss from 'pg-boss'
 import type { Config } from '../../config/env.js'
 import { QUEUES, createBoss, createQueues } from '../../jobs/queue.js'
 import { scheduleDueSyncs } from '../../jobs/sync-scheduler.js'
-import { startTelegramWorkers, startWebhookWorkers } from '../../jobs/webhook-worker.js'
+import { startTelegramWorkers, startWebhookWorkers, type DeliveryWorkers } from '../../jobs/delivery-workers.js'
+import { pruneWebhookHistory } from '../../jobs/webhook-retention.js'
 import type { SyncAttempt } from '../../modules/sync/runner.js'
 import type { CheckState } from './readiness.js'
 
@@ -40,21 +41,25 @@ async function jobs(app: FastifyInstance, opts: { config: Config }) {
   // The rejection is reported by readiness and by every enqueue; this only keeps it from being unhandled.
   started.catch((err: unknown) => app.log.error({ err }, 'job queue failed to start'))
   app.decorate('boss', () => started)
+  let deliveryWorkers: Promise<DeliveryWorkers[]> = Promise.resolve([])
   app.addHook('onReady', async () => {
     app.readiness.register('jobs', () => started.then((): CheckState => 'ok'))
   })
   app.addHook('onClose', async () => {
     await started.catch(() => undefined)
+    const workers = await deliveryWorkers.catch((): DeliveryWorkers[] => [])
+    await Promise.all(workers.map((w) => w.stop()))
     await boss.stop({ graceful: true, wait: true, timeout: config.shutdownTimeoutMs })
   })
 
   if (config.role === 'api') return
   app.addHook('onReady', async () => {
-    void started.then(() => startWorkers(app, boss, config)).catch((err: unknown) => app.log.error({ err }, 'job workers failed to start'))
+    deliveryWorkers = started.then(() => startWorkers(app, boss, config))
+    deliveryWorkers.catch((err: unknown) => app.log.error({ err }, 'job workers failed to start'))
   })
 }
 
-async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config): Promise<void> {
+async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config): Promise<DeliveryWorkers[]> {
   const runner = app.services.syncRunner
   const workOptions = { batchSize: 1, pollingIntervalSeconds: config.jobs.pollIntervalSeconds, includeMetadata: true as const }
   for (let i = 0; i < config.jobs.workerConcurrency; i += 1) {
@@ -68,9 +73,15 @@ async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config):
     await scheduleDueSyncs(app.db, boss, app.services.sync, app.log)
   })
   await boss.schedule(QUEUES.syncScheduler, '* * * * *')
+  await boss.work(QUEUES.webhookRetention, { pollingIntervalSeconds: config.jobs.pollIntervalSeconds }, async () => {
+    await pruneWebhookHistory(app.db, config.webhooks.retentionDays, app.log)
+  })
+  await boss.schedule(QUEUES.webhookRetention, '17 * * * *')
   const { pollIntervalSeconds } = config.jobs
-  await startWebhookWorkers(boss, app.services.webhookDispatcher, { concurrency: config.webhooks.workerConcurrency, pollIntervalSeconds, log: app.log })
-  await startTelegramWorkers(boss, app.services.telegramDelivery, { concurrency: TELEGRAM_WORKERS, pollIntervalSeconds, log: app.log })
+  return [
+    startWebhookWorkers(boss, app.services.webhookDispatcher, { concurrency: config.webhooks.workerConcurrency, pollIntervalSeconds, log: app.log }),
+    startTelegramWorkers(boss, app.services.telegramDelivery, { concurrency: TELEGRAM_WORKERS, pollIntervalSeconds, log: app.log })
+  ]
 }
 
 export default fp(jobs, { name: 'jobs', dependencies: ['database', 'readiness'] })

@@ -14,6 +14,11 @@ declare module 'fastify' {
       /** Route-level limits, for a route's `config.rateLimit`. */
       register: RateLimitOptions
       refresh: RateLimitOptions
+      /**
+       * Counts a request refused by authentication against its address, and gives the error to answer: the 401, or
+       * a 429 once the address has failed too often. Only the failing path consults it.
+       */
+      authenticationFailed(request: FastifyRequest, refusal: DomainError): Promise<DomainError>
     }
   }
 }
@@ -57,11 +62,20 @@ function routeLimit(limit: WindowLimit): RateLimitOptions {
 
 /** Counters for every limit, and the route-level limits that routes name in their config. */
 async function rateLimits(app: FastifyInstance, opts: { config: Config }) {
-  const { register, refresh } = opts.config.rateLimits
+  const { register, refresh, authFailures } = opts.config.rateLimits
+  const counter = createWindowCounter(app.redis, app.log.child({ component: 'rate-limit' }))
   app.decorate('rateLimits', {
-    counter: createWindowCounter(app.redis, app.log.child({ component: 'rate-limit' })),
+    counter,
     register: routeLimit(register),
-    refresh: routeLimit(refresh)
+    refresh: routeLimit(refresh),
+    async authenticationFailed(request: FastifyRequest, refusal: DomainError): Promise<DomainError> {
+      const { count, resetMs } = await counter.hit(`authfail:${clientKey(request)}`, authFailures.windowMs)
+      if (count <= authFailures.max) return refusal
+      return new DomainError('rate_limited', 'Too many requests with a missing or invalid token from this address; try again later', {
+        type: 'rate-limited/authentication',
+        retryAfterSeconds: Math.max(1, Math.ceil(resetMs / 1000))
+      })
+    }
   })
 }
 
@@ -71,7 +85,7 @@ export default fp(rateLimits, { name: 'rate-limits', dependencies: ['redis'] })
  * The API's limit (https://github.com/fastify/fastify-rate-limit), for the scope that holds the API routes. It runs as
  * a route-level hook, so after the scope's authentication: a verified caller counts against its tenant's per-minute
  * allowance by plan, anything else (public routes) against its address. Requests that fail authentication are
- * answered before they are counted; they cost a signature check, or one indexed read for a token of an ended session.
+ * answered before they are counted here; `rateLimits.authenticationFailed` counts those per address instead.
  * Responses carry the draft-standard `RateLimit-Limit/Remaining/Reset` headers; a 429 is a problem document with
  * `Retry-After`.
  */

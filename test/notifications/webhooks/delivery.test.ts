@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http'
 import { Webhook } from 'standardwebhooks'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { deliverWebhook, type DeliveryInput } from '../../../src/notifications/webhooks/delivery.js'
+import { PinnedAgents } from '../../../src/notifications/webhooks/pinned-agent.js'
 import { generateWebhookSecret, signWebhook } from '../../../src/notifications/webhooks/signing.js'
 import type { UrlPolicy } from '../../../src/notifications/webhooks/url-policy.js'
 import { answeringInTurn } from '../helpers/lookup.js'
@@ -236,6 +237,28 @@ describe('deliverWebhook', () => {
       expect(lookup.calls).toBe(1)
       expect(checked.requests[0]?.headers.host).toBe(`rebind.example.com:${checked.port}`)
       expect(rebound.requests).toHaveLength(0)
+    })
+
+    it('should reuse a kept connection to the checked address, and open a new one when the host resolves elsewhere', async () => {
+      const ports: Array<[string, number | undefined]> = []
+      const byPort = (name: string) => (res: ServerResponse) => {
+        ports.push([name, res.socket?.remotePort])
+        res.writeHead(204).end()
+      }
+      const checked = await receive(byPort('checked'), { host: '127.0.0.1' })
+      await receive(byPort('rebound'), { host: '127.0.0.2', port: checked.port })
+      const lookup = answeringInTurn('127.0.0.1', '127.0.0.1', '127.0.0.2')
+      const agents = new PinnedAgents()
+      const url = `http://rebind.example.com:${checked.port}/in`
+
+      for (let i = 0; i < 3; i += 1) {
+        expect(await deliver(url, { lookup, agents })).toMatchObject({ ok: true })
+        // undici returns a connection to its pool once the response has been handled, a moment after it ends.
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+
+      expect(ports.map(([name]) => name)).toEqual(['checked', 'checked', 'rebound'])
+      expect(ports[1]![1]).toBe(ports[0]![1])
     })
 
     it('should hand the socket only the checked public address when DNS turns private', async () => {

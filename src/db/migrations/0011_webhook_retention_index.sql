@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_messages_created_idx" ON "webhook_messages" USING btree ("created_at");
