@@ -2,7 +2,12 @@
  * `npm run bench`: starts the service (API + worker) on PostgreSQL and the fake marketplace on this machine, loads
  * it with autocannon from this process, and prints a table; results also go to bench/results.json.
  * Needs DATABASE_URL (or BENCH_DATABASE_URL) naming a PostgreSQL server and a role allowed to create databases;
- * the benchmark creates its own database there and drops it afterwards. REDIS_URL, when set, is passed on.
+ * the benchmark creates its own database there and drops it afterwards.
+ *
+ * The read routes are measured once per cache configuration, each named in the figure: the main process (API +
+ * worker, CACHE_STORE=memory: it is the only process writing to the benchmark's database), then an API process with
+ * CACHE_STORE=none (what several processes on PostgreSQL without Redis get), then, when REDIS_URL is set, an API
+ * process with the Redis cache. The main process runs without Redis, so the sync figures do not depend on it.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -11,7 +16,7 @@ import pg from 'pg'
 import { startFakeMarketplace } from '../src/fake-marketplace/server.js'
 import { generateFernetKey } from '../src/security/fernet.js'
 import { api } from '../scripts/api-client.js'
-import { UNLIMITED, freePort, load, measurement, rssMb, sampleRss, startService, waitForHttp, type Measurement } from './support.js'
+import { UNLIMITED, freePort, load, loadAverage, measurement, rssMb, sampleRss, startService, stopService, waitForHttp, type Measurement } from './support.js'
 import { webhookFanout } from './webhook-fanout.js'
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
@@ -31,12 +36,8 @@ await admin.query(`CREATE DATABASE ${dbName}`)
 const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).toString()
 
 const fake = await startFakeMarketplace({ requestLogLimit: 0 })
-const port = await freePort()
-const base = `http://127.0.0.1:${port}`
-const service = startService({
+const serviceEnv = {
   DATABASE_URL: dbUrl,
-  ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
-  PORT: String(port),
   HOST: '127.0.0.1',
   LOG_LEVEL: 'warn',
   SECRET_KEY: randomBytes(48).toString('base64url'),
@@ -50,7 +51,10 @@ const service = startService({
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
   // The benchmark measures throughput, not the abuse limits: lift them far out of the way.
   ...UNLIMITED
-})
+}
+const port = await freePort()
+const base = `http://127.0.0.1:${port}`
+const service = startService({ ...serviceEnv, PORT: String(port), CACHE_STORE: 'memory' })
 const pid = service.pid!
 
 async function setPlan(tenantId: string, plan: string) {
@@ -62,6 +66,9 @@ async function setPlan(tenantId: string, plan: string) {
   await client.end()
 }
 
+/** The tenant a token speaks for, from its claims: no authenticated request (and nothing cached) before the plan is set. */
+const tenantOf = (token: string): string => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).tenant_id
+
 async function signUp(label: string): Promise<{ token: string; tenantId: string; email: string }> {
   const email = `${label}-${randomBytes(3).toString('hex')}@bench.example`
   const tokens = await api<{ access_token: string }>(base, 'POST', '/api/v1/auth/register', undefined, {
@@ -70,9 +77,38 @@ async function signUp(label: string): Promise<{ token: string; tenantId: string;
     company_name: `Bench ${label}`,
     marketplace_type: 'wildberries'
   })
-  const me = await api<{ tenant_id: string }>(base, 'GET', '/api/v1/users/me', tokens.access_token)
-  await setPlan(me.tenant_id, 'enterprise')
-  return { token: tokens.access_token, tenantId: me.tenant_id, email }
+  const tenantId = tenantOf(tokens.access_token)
+  await setPlan(tenantId, 'enterprise')
+  return { token: tokens.access_token, tenantId, email }
+}
+
+/** The read routes' figures on one service, each named with the cache configuration it ran under. */
+async function measureReads(url: string, cache: string, tokens: { tenant: string; catalogue: string }, products: number, targets: { tenant: number; list: number }) {
+  const loadBefore = loadAverage()
+  const runs = [
+    { name: 'GET /api/v1/tenants/me', path: '/api/v1/tenants/me', token: tokens.tenant, atLeast: targets.tenant },
+    { name: `GET /api/v1/products/?limit=50 over ${products.toLocaleString('en')} products`, path: '/api/v1/products/?limit=50', token: tokens.catalogue, atLeast: targets.list },
+    { name: 'GET /api/v1/products/?q=… (substring search)', path: `/api/v1/products/?limit=50&q=${encodeURIComponent('№77')}`, token: tokens.catalogue, atLeast: 1_000 }
+  ]
+  for (const run of runs) {
+    const r = await load({ url: `${url}${run.path}`, headers: { authorization: `Bearer ${run.token}` } })
+    results.push(measurement(`${run.name} [cache: ${cache}]`, r.requestsPerSecond, 'req/s', { atLeast: run.atLeast }))
+    if (r.non2xx > 0 || r.errors > 0) notes.push(`${run.name} [cache: ${cache}]: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
+  }
+  notes.push(`reads [cache: ${cache}]: load average ${loadBefore} before, ${loadAverage()} after`)
+}
+
+/** An API-only process on the same database, for the reads under another cache configuration. */
+async function withApiProcess<T>(env: Record<string, string>, run: (url: string) => Promise<T>): Promise<T> {
+  const apiPort = await freePort()
+  const child = startService({ ...serviceEnv, ...env, PORT: String(apiPort) }, ['--role=api'])
+  try {
+    const url = `http://127.0.0.1:${apiPort}`
+    await waitForHttp(`${url}/api/v1/health`)
+    return await run(url)
+  } finally {
+    await stopService(child)
+  }
 }
 
 const SYNC_PHASES = ['read', 'stage', 'merge', 'forecast', 'finish'] as const
@@ -118,10 +154,6 @@ try {
   results.push(measurement('idle RSS (API + worker, PostgreSQL)', rssMb(pid), 'MB', { below: 150 }))
 
   const owner = await signUp('reads')
-  const auth = { authorization: `Bearer ${owner.token}` }
-  const tenantsMe = await load({ url: `${base}/api/v1/tenants/me`, headers: auth })
-  results.push(measurement('GET /api/v1/tenants/me', tenantsMe.requestsPerSecond, 'req/s', { atLeast: 5_000 }))
-  if (tenantsMe.non2xx > 0) notes.push(`tenants/me: ${tenantsMe.non2xx} non-2xx answers`)
 
   const [logins, health] = await Promise.all([
     load({
@@ -150,11 +182,18 @@ try {
   }
 
   const catalogue = syncs.find((s) => s.products === 10_000) ?? syncs[0]!
-  const list = await load({ url: `${base}/api/v1/products/?limit=50`, headers: { authorization: `Bearer ${catalogue.token}` } })
-  results.push(measurement(`GET /api/v1/products/?limit=50 over ${catalogue.products.toLocaleString('en')} products`, list.requestsPerSecond, 'req/s', { atLeast: 3_000 }))
-  const search = await load({ url: `${base}/api/v1/products/?limit=50&q=${encodeURIComponent('№77')}`, headers: { authorization: `Bearer ${catalogue.token}` } })
-  results.push(measurement('GET /api/v1/products/?q=… (substring search)', search.requestsPerSecond, 'req/s', { atLeast: 1_000 }))
-  for (const [name, r] of [['products list', list], ['search', search]] as const) if (r.non2xx > 0) notes.push(`${name}: ${r.non2xx} non-2xx answers`)
+  const tokens = { tenant: owner.token, catalogue: catalogue.token }
+  await measureReads(base, 'memory, one process', tokens, catalogue.products, { tenant: 5_000, list: 3_000 })
+  await withApiProcess({ CACHE_STORE: 'none' }, (url) => measureReads(url, 'none (PostgreSQL only)', tokens, catalogue.products, { tenant: 5_000, list: 3_000 }))
+  const redisUrl = process.env.REDIS_URL
+  if (redisUrl) {
+    const prefix = `bench:${dbName}:`
+    await withApiProcess({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, CACHE_STORE: 'redis' }, (url) =>
+      measureReads(url, 'redis', tokens, catalogue.products, { tenant: 8_000, list: 5_000 })
+    )
+  } else {
+    notes.push('REDIS_URL not set: the reads were not measured with the Redis cache')
+  }
 
   const subscriber = await signUp('webhooks')
   const fanout = await webhookFanout({ base, dbUrl, token: subscriber.token, tenantId: subscriber.tenantId, events: 2_500, endpoints: 4 })
@@ -162,8 +201,7 @@ try {
   results.push(measurement('webhook fan-out: lost + doubled + bad signatures', fanout.lost + fanout.doubled + fanout.badSignatures, 'messages', { below: 1 }))
   notes.push(`webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}`)
 } finally {
-  service.kill('SIGTERM')
-  await new Promise((r) => service.once('exit', r))
+  await stopService(service)
   await fake.close()
   // Autovacuum may still be working in the new database; a role that cannot end its backend just leaves it behind.
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((error: Error) => notes.push(`database ${dbName} not dropped: ${error.message}`))

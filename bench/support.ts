@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
+import os from 'node:os'
 import autocannon from 'autocannon'
 
 /** Rate limits lifted far out of the way, for runs that measure throughput rather than abuse protection. */
@@ -57,10 +58,20 @@ export function sampleRss(pid: number): { stop(): number } {
   }
 }
 
-export function startService(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['dist/server.js'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+export function startService(env: Record<string, string>, args: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, ['dist/server.js', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
   return child
 }
+
+export async function stopService(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  const exited = new Promise((resolve) => child.once('exit', resolve))
+  child.kill('SIGTERM')
+  await exited
+}
+
+/** The 1-minute load average, as `uptime` shows it: figures measured on a shared machine need it beside them. */
+export const loadAverage = () => os.loadavg()[0]!.toFixed(2)
 
 export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs

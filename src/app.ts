@@ -112,7 +112,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
 
   await instance.register(
     async (api) => {
-      await api.register(authentication)
+      await api.register(authentication, { config })
       await api.register(apiRateLimit, { config })
       await api.register(healthRoutes, { prefix: '/health' })
       await api.register(authRoutes, { prefix: '/auth' })

@@ -19,7 +19,8 @@ import type { FastifyBaseLogger } from 'fastify'
 export interface TenantCache {
   /**
    * The cached value of `key`, or `load()`'s result, then cached for `ttlSeconds`. Values must be JSON: a `Date`
-   * comes back as its ISO string. Keys should be short; hash a long filter before using it as a key.
+   * comes back as its ISO string, on a hit and a miss alike. The value is frozen and may be shared by concurrent
+   * requests: build the answer from it, never change it. Keys should be short; hash a long filter first.
    *
    * @example cache.tenant(auth.tenantId).wrap(`products:${hash}`, 30, () => repo.listProducts(tx, auth.tenantId, query))
    */
@@ -47,8 +48,29 @@ export interface CacheStore {
   beginWrite(tenantId: string, token: string): Promise<void>
   /** Ends the write named by `token` (if it was announced), and gives the tenant a new version. */
   endWrite(tenantId: string, token?: string): Promise<void>
-  get(key: string): Promise<string | undefined>
-  set(key: string, value: string, ttlMs: number): Promise<void>
+  /** An entry as `set` took it: a frozen JSON value, which the store may hand out again without copying. */
+  get(key: string): Promise<unknown>
+  set(key: string, value: unknown, ttlMs: number): Promise<void>
+}
+
+/**
+ * A value as it would come back from JSON (a `Date` becomes its ISO string), frozen all the way down. Every store
+ * then returns the same shape, and a cached value shared by many requests cannot be changed by one of them.
+ */
+export function cacheable(value: unknown): unknown {
+  return parseFrozen(JSON.stringify(value ?? null))
+}
+
+export function parseFrozen(json: string): unknown {
+  return deepFreeze(JSON.parse(json))
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
 }
 
 /** Every key of a tenant starts with this, so one tenant's entries can never be read as another's. */
@@ -98,10 +120,10 @@ export class StoreCache implements Cache {
     if (version === null) return load()
     const entryKey = tenantKey(tenantId, `${version}:${key}`)
     const hit = await this.store.get(entryKey).catch((err: unknown) => this.storeFailed(err, undefined))
-    if (hit !== undefined) return JSON.parse(hit) as T
-    const value = await load()
-    await this.store.set(entryKey, JSON.stringify(value), ttlSeconds * 1000).catch((err: unknown) => this.storeFailed(err, undefined))
-    return value
+    if (hit !== undefined) return hit as T
+    const value = cacheable(await load())
+    await this.store.set(entryKey, value, ttlSeconds * 1000).catch((err: unknown) => this.storeFailed(err, undefined))
+    return value as T
   }
 
   private async currentVersion(tenantId: string): Promise<string | null> {

@@ -7,18 +7,16 @@ import { MemoryCacheStore } from './memory-store.js'
 import { RedisCacheStore } from './redis-store.js'
 
 /**
- * Picks the cache for the deployment: Redis when configured (shared by every process); memory in the embedded mode
- * (PGlite serves a single process, so nothing else can write behind its back); none on PostgreSQL without Redis,
- * where other processes may write and a per-process cache could serve stale data.
+ * The cache of CACHE_STORE (resolved in the config): Redis, shared by every process; memory, for a single process;
+ * or none. With Redis, invalidations Redis could not take are delivered as soon as it is back.
  */
 export function createCache(config: Config, redis: Redis | null, log: FastifyBaseLogger): Cache {
-  if (redis) {
-    const cache = new StoreCache(new RedisCacheStore(redis), log)
-    redis.on('ready', () => void cache.deliverPending())
-    return cache
-  }
-  if (!config.db.url) return new StoreCache(new MemoryCacheStore(config.cache.maxEntries), log)
-  return noCache
+  const { store, maxEntries, ttlSeconds } = config.cache
+  if (store === 'memory') return new StoreCache(new MemoryCacheStore(maxEntries), log)
+  if (store === 'none' || !redis) return noCache
+  const cache = new StoreCache(new RedisCacheStore(redis, { localEntries: maxEntries, localTtlMs: ttlSeconds * 1000 }), log)
+  redis.on('ready', () => void cache.deliverPending())
+  return cache
 }
 
 /**

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { Redis, Result } from 'ioredis'
 import { execAll } from '../redis/client.js'
-import { tenantKey, type CacheStore } from './cache.js'
+import { parseFrozen, tenantKey, type CacheStore } from './cache.js'
+import { LocalEntries } from './local-entries.js'
 
 /**
  * A version outlives any entry written under it, and is recreated (with a new random value) if Redis drops it, so
@@ -17,23 +18,47 @@ const WRITE_LEASE_MS = 5 * 60 * 1000
 const newVersion = () => randomBytes(6).toString('base64url')
 
 /**
+ * The tenant's version (created if missing), or nil while a write to it is in flight. One script rather than a
+ * MULTI block: a single command, which auto-pipelining sends together with the other requests' commands.
+ */
+const VERSION_SCRIPT = `
+local version = redis.call('GET', KEYS[1])
+if not version then
+  version = ARGV[1]
+  redis.call('SET', KEYS[1], version, 'PX', ARGV[2])
+end
+if redis.call('ZCOUNT', KEYS[2], ARGV[3], '+inf') > 0 then return false end
+return version`
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    cacheVersion(versionKey: string, writesKey: string, fresh: string, ttlMs: number, now: number): Result<string | null, Context>
+  }
+}
+
+/**
  * The shared cache store: every process of the service sees the same versions, so a write through one process
  * invalidates the entries read by all. Writes in flight are a sorted set of tokens scored by their lease expiry,
  * so a write whose process died stops counting when its lease runs out.
+ *
+ * Each process also keeps the entries it has read in its own memory. An entry's key holds the tenant's version and
+ * what is stored under one version is never replaced by older data, so the local copy is as good as Redis's for
+ * anyone who has just read that version from Redis: a hot read costs one command (the version), not two.
  */
 export class RedisCacheStore implements CacheStore {
-  constructor(private readonly redis: Redis) {}
+  private readonly local: LocalEntries
+
+  /** `localTtlMs` bounds how long a copy read from Redis stays in this process (its remaining TTL is unknown). */
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: { localEntries: number; localTtlMs: number }
+  ) {
+    this.local = new LocalEntries(options.localEntries)
+    redis.defineCommand('cacheVersion', { numberOfKeys: 2, lua: VERSION_SCRIPT })
+  }
 
   async version(tenantId: string): Promise<string | null> {
-    const versionKey = tenantKey(tenantId, 'version')
-    const [, version, writes] = await execAll(
-      this.redis
-        .multi()
-        .set(versionKey, newVersion(), 'PX', VERSION_TTL_MS, 'NX')
-        .get(versionKey)
-        .zcount(tenantKey(tenantId, 'writes'), Date.now(), '+inf')
-    )
-    return Number(writes) > 0 ? null : (version as string)
+    return this.redis.cacheVersion(tenantKey(tenantId, 'version'), tenantKey(tenantId, 'writes'), newVersion(), VERSION_TTL_MS, Date.now())
   }
 
   async beginWrite(tenantId: string, token: string): Promise<void> {
@@ -54,11 +79,18 @@ export class RedisCacheStore implements CacheStore {
     await execAll(multi.set(tenantKey(tenantId, 'version'), newVersion(), 'PX', VERSION_TTL_MS))
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.redis.get(key)) ?? undefined
+  async get(key: string): Promise<unknown> {
+    const held = this.local.get(key)
+    if (held !== undefined) return held
+    const stored = await this.redis.get(key)
+    if (stored === null) return undefined
+    const value = parseFrozen(stored)
+    this.local.set(key, value, this.options.localTtlMs)
+    return value
   }
 
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(key, value, 'PX', ttlMs)
+  async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+    this.local.set(key, value, Math.min(ttlMs, this.options.localTtlMs))
+    await this.redis.set(key, JSON.stringify(value), 'PX', ttlMs)
   }
 }

@@ -22,4 +22,7 @@ await runCommand(async ({ config, db }) => {
     .finally(close)
   if (!changed) throw new Error(`no tenant ${tenantId}`)
   console.log(`Tenant ${tenantId} is now on the ${plan} plan`)
+  if (config.cache.store === 'memory' && config.db.url) {
+    console.warn(`CACHE_STORE=memory: a running server caches in its own memory and shows the new plan within ${config.cache.ttlSeconds} s`)
+  }
 })

@@ -23,6 +23,7 @@ export const EnvSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'st:' }),
   REDIS_COMMAND_TIMEOUT_MS: Int(10, 10_000, 500),
+  CACHE_STORE: Type.Union([Type.Literal('auto'), Type.Literal('memory'), Type.Literal('redis'), Type.Literal('none')], { default: 'auto' }),
   CACHE_TTL_S: Int(1, 86_400, 60),
   CACHE_MAX_ENTRIES: Int(100, 10_000_000, 10_000),
   RATE_LIMIT_LOGIN_FAILURES: Int(1, 1_000_000, 10),
@@ -93,6 +94,8 @@ export class ConfigError extends Error {
 
 export type ProcessRole = 'all' | 'api' | 'worker'
 
+export type CacheStoreKind = 'memory' | 'redis' | 'none'
+
 export interface Config {
   env: Env['NODE_ENV']
   production: boolean
@@ -103,8 +106,11 @@ export interface Config {
   db: { url?: string; dataDir: string; poolMax: number; migrateOnStart: boolean }
   redisUrl?: string
   redis: { keyPrefix: string; commandTimeoutMs: number }
-  /** `ttlSeconds` bounds how long a cached read lives; writes invalidate it sooner. */
-  cache: { ttlSeconds: number; maxEntries: number }
+  /**
+   * `store` is where cached reads live, resolved from CACHE_STORE (see `cacheStore`). `ttlSeconds` bounds how long a
+   * cached read lives; writes invalidate it sooner.
+   */
+  cache: { store: CacheStoreKind; ttlSeconds: number; maxEntries: number }
   rateLimits: RateLimitSettings
   /** When set, `/metrics` requires it as a bearer token. */
   metricsToken?: string
@@ -196,6 +202,17 @@ function planLimitOverrides(value: string): Partial<Record<Plan, number>> {
 const seconds = (s: number) => s * 1000
 
 /**
+ * `auto` picks the store that is correct for any number of processes: Redis when configured, memory in the embedded
+ * mode (PGlite serves one process), none on PostgreSQL without Redis, where another process could write behind a
+ * per-process cache. `memory` on PostgreSQL is the operator's promise that one process serves the database.
+ */
+function cacheStore(env: Env): CacheStoreKind {
+  if (env.CACHE_STORE === 'redis' && !env.REDIS_URL) throw new ConfigError('Invalid configuration: CACHE_STORE: redis needs REDIS_URL')
+  if (env.CACHE_STORE !== 'auto') return env.CACHE_STORE
+  return env.REDIS_URL ? 'redis' : env.DATABASE_URL ? 'none' : 'memory'
+}
+
+/**
  * Parses and validates the environment once. A bad value throws a `ConfigError` whose message is a single
  * line naming the variable, so start-up can print it without a stack trace.
  */
@@ -232,7 +249,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env, role: Proces
     },
     redisUrl: env.REDIS_URL,
     redis: { keyPrefix: env.REDIS_KEY_PREFIX, commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS },
-    cache: { ttlSeconds: env.CACHE_TTL_S, maxEntries: env.CACHE_MAX_ENTRIES },
+    cache: { store: cacheStore(env), ttlSeconds: env.CACHE_TTL_S, maxEntries: env.CACHE_MAX_ENTRIES },
     rateLimits: {
       loginFailures: { max: env.RATE_LIMIT_LOGIN_FAILURES, windowMs: seconds(env.RATE_LIMIT_LOGIN_WINDOW_S) },
       register: { max: env.RATE_LIMIT_REGISTER, windowMs: seconds(env.RATE_LIMIT_REGISTER_WINDOW_S) },

@@ -1,7 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { Redis } from 'ioredis'
+import type { Redis, Result } from 'ioredis'
 import { LRUCache } from 'lru-cache'
-import { execAll } from '../redis/client.js'
 
 export interface WindowCount {
   /** Hits in the current window, this one included. */
@@ -38,13 +37,27 @@ export class MemoryWindowCounter implements WindowCounter {
   }
 }
 
-export class RedisWindowCounter implements WindowCounter {
-  constructor(private readonly redis: Redis) {}
+/** Opens the window if there is none, counts the hit, reads what is left of the window: atomic, one command. */
+const HIT_SCRIPT = `
+redis.call('SET', KEYS[1], 0, 'PX', ARGV[1], 'NX')
+local count = redis.call('INCR', KEYS[1])
+return {count, redis.call('PTTL', KEYS[1])}`
 
-  /** One atomic round trip: open the window if there is none, count the hit, read what is left of the window. */
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    windowHit(key: string, windowMs: number): Result<[number, number], Context>
+  }
+}
+
+export class RedisWindowCounter implements WindowCounter {
+  constructor(private readonly redis: Redis) {
+    // A script rather than a MULTI block, so that auto-pipelining sends it along with other requests' commands.
+    redis.defineCommand('windowHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
+  }
+
   async hit(key: string, windowMs: number): Promise<WindowCount> {
-    const [, count, ttl] = await execAll(this.redis.multi().set(key, 0, 'PX', windowMs, 'NX').incr(key).pttl(key))
-    return { count: Number(count), resetMs: Math.max(Number(ttl), 0) }
+    const [count, ttl] = await this.redis.windowHit(key, windowMs)
+    return { count, resetMs: Math.max(ttl, 0) }
   }
 
   async reset(key: string): Promise<void> {

@@ -2,6 +2,7 @@
  * Access tokens (JWT per RFC 9068, verified per RFC 8725) and opaque refresh tokens.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import {
   SignJWT,
   decodeProtectedHeader,
@@ -43,6 +44,8 @@ export class InvalidTokenError extends Error {
 }
 
 const ACCESS_TOKEN_TYPE = 'at+jwt'
+/** Verified tokens remembered per process: at most a few megabytes. */
+const VERIFIED_TOKENS = 5_000
 const CLOCK_TOLERANCE_SECONDS = 5
 const REQUIRED_CLAIMS = ['iss', 'aud', 'exp', 'iat', 'sub', 'jti', 'tenant_id', 'role', 'sid']
 
@@ -86,6 +89,12 @@ export class AccessTokenService {
   readonly #settings: JwtSettings
   readonly #keys: JwtKeyRing
   readonly #verifyOptions: JWTVerifyOptions
+  /**
+   * Tokens already verified, by their exact text (signature included): a client sends the same token with every
+   * request for its whole life, and checking the signature again would give the same answer. Only the time checks
+   * are repeated.
+   */
+  readonly #verified = new LRUCache<string, AccessTokenClaims>({ max: VERIFIED_TOKENS })
 
   private constructor(settings: JwtSettings, keys: JwtKeyRing) {
     this.#settings = settings
@@ -143,13 +152,27 @@ export class AccessTokenService {
    * @throws InvalidTokenError for any token that is not a valid, current access token of ours
    */
   async verify(token: string): Promise<AccessTokenClaims> {
+    const known = this.#verified.get(token)
+    if (known && this.#current(known)) return known
     try {
       checkHeader(token)
-      return toClaims((await this.#verifySignedToken(token)).payload)
+      const claims = Object.freeze(toClaims((await this.#verifySignedToken(token)).payload))
+      this.#verified.set(token, claims)
+      return claims
     } catch {
       // Whatever jose objects to (including TypeErrors on odd input) is the client's fault: a 401, never a 500.
       throw new InvalidTokenError()
     }
+  }
+
+  /** jose's time checks, for a token whose signature and claims were already verified. */
+  #current(claims: AccessTokenClaims): boolean {
+    const now = Math.floor(Date.now() / 1000)
+    return (
+      claims.exp > now - CLOCK_TOLERANCE_SECONDS &&
+      claims.iat <= now + CLOCK_TOLERANCE_SECONDS &&
+      now - claims.iat <= this.#settings.accessTtlSeconds + CLOCK_TOLERANCE_SECONDS
+    )
   }
 
   /** The public keys for `/.well-known/jwks.json`: current first, then the extra ones; none for HS256. */

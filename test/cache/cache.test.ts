@@ -21,7 +21,8 @@ function gate() {
 }
 
 const stores: Array<[string, () => CacheStore]> = [['memory', () => new MemoryCacheStore(1_000)]]
-if (redis) stores.push(['redis', () => new RedisCacheStore(redis)])
+const redisStore = (client: Redis) => new RedisCacheStore(client, { localEntries: 1_000, localTtlMs: 60_000 })
+if (redis) stores.push(['redis', () => redisStore(redis)])
 
 describe.each(stores)('StoreCache over the %s store', (_name, makeStore) => {
   const tenant = () => randomUUID()
@@ -48,6 +49,28 @@ describe.each(stores)('StoreCache over the %s store', (_name, makeStore) => {
       const id = tenant()
       await expect(cache.tenant(id).wrap('k', 60, () => Promise.reject(new Error('db down')))).rejects.toThrow('db down')
       expect(await cache.tenant(id).wrap('k', 60, async () => 'fresh')).toBe('fresh')
+    })
+
+    it('should hand out values as JSON would return them, frozen so that no request can change them for the next', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      const at = new Date('2026-01-02T03:04:05.000Z')
+      const load = async () => ({ at, items: [{ n: 1 }], gone: undefined })
+      for (const value of [await cache.tenant(id).wrap('k', 60, load), await cache.tenant(id).wrap('k', 60, load)]) {
+        expect(value).toEqual({ at: '2026-01-02T03:04:05.000Z', items: [{ n: 1 }] })
+        expect(() => value.items.push({ n: 2 })).toThrow(TypeError)
+        expect(() => Object.assign(value.items[0]!, { n: 3 })).toThrow(TypeError)
+      }
+    })
+
+    it('should cache a null answer', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      let loads = 0
+      const load = async () => (loads++, null)
+      expect(await cache.tenant(id).wrap('k', 60, load)).toBeNull()
+      expect(await cache.tenant(id).wrap('k', 60, load)).toBeNull()
+      expect(loads).toBe(1)
     })
 
     it('should expire entries after their TTL', async () => {
@@ -120,6 +143,39 @@ describe.each(stores)('StoreCache over the %s store', (_name, makeStore) => {
   })
 })
 
+describe.skipIf(!redisUrl)('StoreCache over Redis, in several processes', () => {
+  const processes = () => {
+    const prefix = `test:${randomUUID()}:`
+    const clients = [new Redis(redisUrl!, { keyPrefix: prefix, enableAutoPipelining: true }), new Redis(redisUrl!, { keyPrefix: prefix })]
+    return { caches: clients.map((client) => new StoreCache(redisStore(client), log)), close: () => Promise.all(clients.map((c) => c.quit())) }
+  }
+
+  it('should serve one process the entry another stored, and each its own copy after', async () => {
+    const { caches, close } = processes()
+    const [a, b] = caches as [StoreCache, StoreCache]
+    const id = randomUUID()
+    await a.tenant(id).wrap('k', 60, async () => ({ from: 'a' }))
+    expect(await b.tenant(id).wrap('k', 60, async () => ({ from: 'b' }))).toEqual({ from: 'a' })
+    expect(await b.tenant(id).wrap('k', 60, async () => ({ from: 'b' }))).toEqual({ from: 'a' })
+    await close()
+  })
+
+  it('should stop serving a process’s own copies as soon as another process has written', async () => {
+    const { caches, close } = processes()
+    const [a, b] = caches as [StoreCache, StoreCache]
+    const id = randomUUID()
+    await b.tenant(id).wrap('k', 60, async () => 'old')
+    const commit = gate()
+    const writing = a.invalidating(id, () => commit.opened)
+    expect(await b.tenant(id).wrap('k', 60, async () => 'during')).toBe('during')
+    commit.open()
+    await writing
+    expect(await b.tenant(id).wrap('k', 60, async () => 'new')).toBe('new')
+    expect(await b.tenant(id).wrap('k', 60, async () => 'unused')).toBe('new')
+    await close()
+  })
+})
+
 /** A store that can be switched off, like Redis going away. */
 function flakyStore() {
   const inner = new MemoryCacheStore(1_000)
@@ -130,7 +186,7 @@ function flakyStore() {
     beginWrite: guard((id: string, token: string) => inner.beginWrite(id, token)),
     endWrite: guard((id: string, token?: string) => inner.endWrite(id, token)),
     get: guard((key: string) => inner.get(key)),
-    set: guard((key: string, value: string, ttl: number) => inner.set(key, value, ttl))
+    set: guard((key: string, value: unknown, ttl: number) => inner.set(key, value, ttl))
   }
   return { store, state }
 }
@@ -175,5 +231,13 @@ describe('createCache', () => {
 
   it('should not cache at all on PostgreSQL without Redis, where other processes may write', () => {
     expect(createCache(testConfig({ REDIS_URL: undefined, DATABASE_URL: 'postgres://localhost/x' }), null, log)).toBe(noCache)
+  })
+
+  it('should cache in memory on PostgreSQL when CACHE_STORE=memory promises a single process', () => {
+    expect(createCache(testConfig({ REDIS_URL: undefined, DATABASE_URL: 'postgres://localhost/x', CACHE_STORE: 'memory' }), null, log)).toBeInstanceOf(StoreCache)
+  })
+
+  it('should not cache with CACHE_STORE=none, even in the embedded mode', () => {
+    expect(createCache(testConfig({ REDIS_URL: undefined, CACHE_STORE: 'none' }), null, log)).toBe(noCache)
   })
 })

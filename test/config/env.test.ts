@@ -17,6 +17,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['JWT_ALGORITHM', 'none'],
     ['REDIS_URL', 'http://cache'],
+    ['CACHE_STORE', 'disk'],
+    ['CACHE_STORE', 'redis'],
     ['RATE_LIMIT_LOGIN_FAILURES', '0'],
     ['RATE_LIMIT_API_PER_MINUTE', 'gold=100'],
     ['RATE_LIMIT_API_PER_MINUTE', 'free=lots'],
@@ -49,6 +51,17 @@ describe('loadConfig', () => {
 
   it('should read per-plan API limits that replace the plan table’s', () => {
     expect(loadConfig({ RATE_LIMIT_API_PER_MINUTE: 'free=60, enterprise=50000' }).rateLimits.apiPerMinute).toEqual({ free: 60, enterprise: 50_000 })
+  })
+
+  it.each([
+    [{}, 'memory'],
+    [{ DATABASE_URL: 'postgres://db/x' }, 'none'],
+    [{ DATABASE_URL: 'postgres://db/x', REDIS_URL: 'redis://cache' }, 'redis'],
+    [{ REDIS_URL: 'redis://cache' }, 'redis'],
+    [{ DATABASE_URL: 'postgres://db/x', CACHE_STORE: 'memory' }, 'memory'],
+    [{ REDIS_URL: 'redis://cache', CACHE_STORE: 'none' }, 'none']
+  ])('should resolve the cache store of %j to %s', (env, store) => {
+    expect(loadConfig(env).cache.store).toBe(store)
   })
 
   it('should split CORS origins', () => {

@@ -115,8 +115,9 @@ describe('rate limits', () => {
       while (last.statusCode === 200) last = await me(a)
       expect(expectTooManyRequests(last)).toBeLessThanOrEqual(60)
       expect((await me(b)).statusCode).toBe(200)
-      // A tenant on another plan gets that plan's allowance from its next request on.
-      await t.app.db.system((tx) => setPlan(tx, a.tenantId, 'pro'))
+      // A tenant moved to another plan (as `npm run set-plan` does it, through the cache) gets that plan's allowance
+      // from its next request on.
+      await t.app.cache.invalidating(a.tenantId, () => t.app.db.system((tx) => setPlan(tx, a.tenantId, 'pro')))
       const upgraded = await me(a)
       expect(upgraded.statusCode).toBe(200)
       expect(upgraded.headers['ratelimit-limit']).toBe('3000')

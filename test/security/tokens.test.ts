@@ -202,6 +202,23 @@ describe('AccessTokenService', () => {
       await expectInvalid(service, token)
     })
 
+    it('should remember a verified token by its exact text: a copy with a changed signature still fails', async () => {
+      const { token } = await service.sign(subject)
+      await expect(service.verify(token)).resolves.toMatchObject({ sub: 'user-1' })
+      const [header, payload, signature] = token.split('.')
+      const flipped = `${signature!.slice(0, -2)}${signature!.at(-2) === 'A' ? 'B' : 'A'}${signature!.at(-1)}`
+      await expectInvalid(service, `${header}.${payload}.${flipped}`)
+      await expect(service.verify(token)).resolves.toMatchObject({ sub: 'user-1' })
+    })
+
+    it('should reject a remembered token once its lifetime is over', async () => {
+      vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-05-01T10:00:00Z') })
+      const { token } = await service.sign(subject)
+      await expect(service.verify(token)).resolves.toMatchObject({ sub: 'user-1' })
+      vi.setSystemTime(new Date('2026-05-01T10:16:00Z'))
+      await expectInvalid(service, token)
+    })
+
     it('should reject a token issued in the future beyond the skew', async () => {
       const claims = validClaims(settings)
       const future = (claims.iat ?? 0) + 30

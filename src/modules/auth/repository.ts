@@ -4,14 +4,23 @@ import { refreshTokens, sessions, users } from '../../db/schema.js'
 import type { Plan } from '../tenants/plans.js'
 import type { Role } from './permissions.js'
 
+/** Who a verified token speaks for, as of now: the user's role, the tenant's plan, when the session ends. */
+export interface Principal {
+  role: Role
+  plan: Plan
+  /** Epoch milliseconds; a cached principal is good only until then. */
+  sessionExpiresAt: number
+}
+
 /**
  * The user's current role and the tenant's plan, if the user and the session named in the token both still exist
  * and are live. The plan rides along (one primary-key join) because the API rate limit depends on it.
  */
-export async function findPrincipal(db: Database, tenantId: string, userId: string, sessionId: string): Promise<{ role: Role; plan: Plan } | null> {
-  const rows = await db.tenantRead<{ role: Role; plan: Plan }>(
+export async function findPrincipal(db: Database, tenantId: string, userId: string, sessionId: string): Promise<Principal | null> {
+  const rows = await db.tenantRead<Principal>(
     tenantId,
-    `SELECT u.role, p.plan FROM users u JOIN sessions s ON s.user_id = u.id JOIN subscriptions p ON p.tenant_id = u.tenant_id
+    `SELECT u.role, p.plan, (extract(epoch FROM s.expires_at) * 1000)::float8 AS "sessionExpiresAt"
+       FROM users u JOIN sessions s ON s.user_id = u.id JOIN subscriptions p ON p.tenant_id = u.tenant_id
       WHERE u.tenant_id = $1 AND u.id = $2 AND s.id = $3 AND s.revoked_at IS NULL AND s.expires_at > now()`,
     [tenantId, userId, sessionId]
   )

@@ -1,3 +1,5 @@
+import type { Cache } from '../../cache/cache.js'
+import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database, Db } from '../../db/database.js'
 import { conflict, unauthenticated } from '../../errors.js'
 import type { MultiFernet } from '../../security/fernet.js'
@@ -35,6 +37,7 @@ export class AuthService {
   constructor(
     private readonly deps: {
       db: Database
+      cache: Cache
       hasher: PasswordHasher
       tokens: AccessTokenService
       cipher: MultiFernet
@@ -117,7 +120,7 @@ export class AuthService {
           action: 'session.reuse_detected',
           target: { type: 'session', id: row.sessionId }
         })
-        return { kind: 'reused' as const }
+        return { kind: 'reused' as const, tenantId: row.tenantId }
       }
       const child = newRefreshToken()
       await repo.markRotated(tx, row.tenantId, row.id, this.deps.refreshReuseGraceSeconds > 0 ? this.deps.cipher.encrypt(child.token) : null)
@@ -125,7 +128,12 @@ export class AuthService {
       await repo.touchSession(tx, row.tenantId, row.sessionId, meta)
       return { kind: 'issued' as const, subject, refreshToken: child.token }
     })
-    if (outcome.kind === 'reused') throw unauthenticated('The refresh token was already used; the session has been ended')
+    if (outcome.kind === 'reused') {
+      // The tenant is known only inside the transaction, so its cache is invalidated after the commit: the stolen
+      // session's access tokens stop working before this answer goes out.
+      await this.deps.cache.invalidateTenant(outcome.tenantId)
+      throw unauthenticated('The refresh token was already used; the session has been ended')
+    }
     if (outcome.kind === 'invalid') throw unauthenticated('The refresh token is invalid or expired')
     return this.pair(outcome.subject, outcome.refreshToken)
   }
@@ -133,7 +141,7 @@ export class AuthService {
   async logout(auth: AuthContext, scope: 'all' | 'local' | 'others'): Promise<void> {
     const sessionScope: repo.SessionScope =
       scope === 'local' ? { kind: 'only', sessionId: auth.sessionId } : scope === 'others' ? { kind: 'except', sessionId: auth.sessionId } : { kind: 'all' }
-    await this.deps.db.tenant(auth.tenantId, async (tx) => {
+    await writeTenant(this.deps, auth.tenantId, async (tx) => {
       const ended = await repo.revokeSessions(tx, auth.tenantId, auth.userId, sessionScope, `logout_${scope}`)
       await recordAudit(tx, auth, { tenantId: auth.tenantId, actorUserId: auth.userId, action: 'session.revoked', details: { scope, ended } })
     })

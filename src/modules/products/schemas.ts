@@ -55,6 +55,7 @@ export const ProductList = Type.Object({
   next_cursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last page' })),
   total: Type.Integer({ description: 'Products matching the filters, on all pages' })
 })
+export type ProductPage = Static<typeof ProductList>
 
 const ForecastFigures = {
   sales_per_day: Nullable(Type.Number({ description: 'Units sold per in-stock day; null when the history is too short to tell' })),

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto'
+import type { Cache } from '../../cache/cache.js'
+import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database, Db } from '../../db/database.js'
 import { invalid, notFound } from '../../errors.js'
 import type { CursorSigner } from '../../security/cursors.js'
@@ -9,7 +12,7 @@ import { findProductObservations } from '../forecast/repository.js'
 import * as repo from './repository.js'
 import { toProductDetail, toProductItem } from './responses.js'
 import { TotalsCache } from './totals-cache.js'
-import { HISTORY_MAX_SPAN_DAYS, type ProductDetail, type ProductHistoryQuery, type ProductListQuery, type ProductSortField } from './schemas.js'
+import { HISTORY_MAX_SPAN_DAYS, type ProductDetail, type ProductPage, type ProductHistoryQuery, type ProductListQuery, type ProductSortField } from './schemas.js'
 
 const DAY_MS = 86_400_000
 const HISTORY_DEFAULT_DAYS = 30
@@ -29,7 +32,7 @@ const KEY_CHECKS: Record<ProductSortField, (key: unknown) => boolean> = {
 export class ProductsService {
   readonly #totals = new TotalsCache({ maxEntries: 10_000, ttlMs: 30_000 })
 
-  constructor(private readonly deps: { db: Database; cursors: CursorSigner }) {}
+  constructor(private readonly deps: { db: Database; cursors: CursorSigner; cache: Cache; cacheTtlSeconds: number }) {}
 
   /** A cursor is only good for the sort it was made for; any other string is a client error, not a 500. */
   #decodeCursor(cursor: string, sort: string): repo.Keyset {
@@ -41,8 +44,11 @@ export class ProductsService {
     return { key: values[1] as repo.Keyset['key'], id: values[2] }
   }
 
-  async list(auth: Pick<AuthContext, 'tenantId'>, query: ProductListQuery) {
-    const order = parseSort(query.sort)
+  /**
+   * A page is cached per tenant under a hash of the normalised query (filter, order, position, size): the sync's
+   * merge and threshold changes invalidate the tenant's cache, so a cached page is never older than the last write.
+   */
+  async list(auth: Pick<AuthContext, 'tenantId'>, query: ProductListQuery): Promise<ProductPage> {
     const after = query.cursor ? this.#decodeCursor(query.cursor, query.sort) : null
     const q = query.q?.trim()
     const filter: repo.ProductFilter = {
@@ -53,22 +59,29 @@ export class ProductsService {
       lowStock: query.low_stock,
       archived: query.archived
     }
-    const { tenantId } = auth
+    const key = createHash('sha256').update(JSON.stringify([filter, query.sort, after, query.limit])).digest('base64url')
+    return this.deps.cache
+      .tenant(auth.tenantId)
+      .wrap(`products:${key}`, this.deps.cacheTtlSeconds, () => this.#page(auth.tenantId, filter, query.sort, after, query.limit))
+  }
+
+  async #page(tenantId: string, filter: repo.ProductFilter, sort: string, after: repo.Keyset | null, limit: number): Promise<ProductPage> {
+    const order = parseSort(sort)
     const totalKey = `${tenantId}:${JSON.stringify(filter)}`
     const { db } = this.deps
     // One row past the page tells whether another page follows.
-    const rows = await repo.listProducts(db, tenantId, filter, order, after, query.limit + 1)
+    const rows = await repo.listProducts(db, tenantId, filter, order, after, limit + 1)
     const version = rows[0]?.catalogueVersion
     let total = version === undefined ? undefined : this.#totals.get(totalKey, version)
     if (total === undefined) {
       total = await repo.countProducts(db, tenantId, filter)
       if (version !== undefined) this.#totals.set(totalKey, version, total)
     }
-    const page = rows.slice(0, query.limit)
+    const page = rows.slice(0, limit)
     const last = page.at(-1)
     return {
       items: page.map(toProductItem),
-      next_cursor: rows.length > query.limit && last ? this.deps.cursors.encode([query.sort, repo.keyOf(last, order.field), last.id]) : null,
+      next_cursor: rows.length > limit && last ? this.deps.cursors.encode([sort, repo.keyOf(last, order.field), last.id]) : null,
       total
     }
   }
@@ -78,7 +91,7 @@ export class ProductsService {
   }
 
   async setThreshold(auth: AuthContext, id: string, threshold: number | null): Promise<ProductDetail> {
-    return this.deps.db.tenant(auth.tenantId, async (tx) => {
+    return writeTenant(this.deps, auth.tenantId, async (tx) => {
       const before = await repo.findProduct(tx, auth.tenantId, id)
       if (!before) throw notFound('Product')
       await repo.updateThreshold(tx, auth.tenantId, id, threshold)

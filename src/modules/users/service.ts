@@ -1,3 +1,5 @@
+import type { Cache } from '../../cache/cache.js'
+import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database } from '../../db/database.js'
 import { DomainError, conflict, forbidden, invalid, notFound } from '../../errors.js'
 import type { PasswordHasher } from '../../security/passwords.js'
@@ -11,8 +13,12 @@ import { planLimits } from '../tenants/plans.js'
 import { normalizeEmail } from './email.js'
 import * as repo from './repository.js'
 
+/**
+ * Every change to a member's role, password or sessions goes through `writeTenant`: authentication reads the
+ * caller's role and session through the tenant's cache, and such a change must count from the very next request.
+ */
 export class UsersService {
-  constructor(private readonly deps: { db: Database; hasher: PasswordHasher }) {}
+  constructor(private readonly deps: { db: Database; hasher: PasswordHasher; cache: Cache }) {}
 
   async me(auth: AuthContext): Promise<repo.UserRow> {
     const user = await this.deps.db.tenant(auth.tenantId, (tx) => repo.findUser(tx, auth.tenantId, auth.userId))
@@ -27,7 +33,7 @@ export class UsersService {
     if (!currentHash || !(await hasher.verify(currentHash, input.current_password))) throw invalid('current_password', 'is incorrect')
     assertAcceptablePassword('new_password', input.new_password)
     const newHash = await hasher.hash(input.new_password)
-    await db.tenant(auth.tenantId, async (tx) => {
+    await writeTenant(this.deps, auth.tenantId, async (tx) => {
       await repo.updatePasswordHash(tx, auth.tenantId, auth.userId, newHash)
       const ended = await revokeSessions(tx, auth.tenantId, auth.userId, { kind: 'except', sessionId: auth.sessionId }, 'password_changed')
       await recordAudit(tx, auth, { tenantId: auth.tenantId, actorUserId: auth.userId, action: 'password.changed', details: { sessions_ended: ended } })
@@ -40,7 +46,7 @@ export class UsersService {
   }
 
   async endSession(auth: AuthContext, sessionId: string): Promise<void> {
-    await this.deps.db.tenant(auth.tenantId, async (tx) => {
+    await writeTenant(this.deps, auth.tenantId, async (tx) => {
       const ended = await revokeSessions(tx, auth.tenantId, auth.userId, { kind: 'only', sessionId }, 'ended_by_user')
       if (ended === 0) throw notFound('Session')
       await recordAudit(tx, auth, { tenantId: auth.tenantId, actorUserId: auth.userId, action: 'session.revoked', target: { type: 'session', id: sessionId } })
@@ -73,7 +79,7 @@ export class UsersService {
   }
 
   async changeRole(auth: AuthContext, userId: string, role: Role): Promise<repo.UserRow> {
-    return this.deps.db.tenant(auth.tenantId, async (tx) => {
+    return writeTenant(this.deps, auth.tenantId, async (tx) => {
       const target = await repo.findUser(tx, auth.tenantId, userId)
       if (!target) throw notFound('User')
       if (target.role === 'owner') throw forbidden('The owner’s role cannot be changed')
@@ -93,7 +99,7 @@ export class UsersService {
 
   /** Removes a member; the member's sessions go with the row, so their tokens stop working on the next request. */
   async remove(auth: AuthContext, userId: string): Promise<void> {
-    await this.deps.db.tenant(auth.tenantId, async (tx) => {
+    await writeTenant(this.deps, auth.tenantId, async (tx) => {
       const target = await repo.findUser(tx, auth.tenantId, userId)
       if (!target) throw notFound('User')
       if (target.role === 'owner') throw forbidden('The owner cannot be removed')

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Config } from '../../config/env.js'
 import { DomainError, forbidden, unauthenticated } from '../../errors.js'
 import type { AuthContext, RequestMeta } from '../../modules/auth/context.js'
 import { can, type Permission } from '../../modules/auth/permissions.js'
@@ -38,10 +39,13 @@ function bearerToken(request: FastifyRequest): string {
 
 /**
  * Authenticates every non-public route of the scope it is registered in, then checks the route's permission.
- * The token alone is not trusted for the role: the user and session are read on every request, so removing a
- * user, changing a role or ending a session takes effect on the very next request.
+ * The token alone is not trusted for the role: the user and session are looked up on every request, through the
+ * tenant's cache. Every write that changes a user, a session or the plan (removing a user, changing a role, ending a
+ * session, logging out, changing the password, a reused refresh token, `npm run set-plan`) invalidates the tenant's
+ * cache, so it takes effect on the very next request; an ended session's answer (none) is cached too.
  */
-async function authentication(app: FastifyInstance) {
+async function authentication(app: FastifyInstance, opts: { config: Config }) {
+  const ttlSeconds = opts.config.cache.ttlSeconds
   app.decorateRequest('auth', null)
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config
@@ -59,10 +63,12 @@ async function authentication(app: FastifyInstance) {
       if (error instanceof InvalidTokenError) throw unauthenticated('The access token is invalid or expired')
       throw error
     })
-    const principal = await findPrincipal(app.db, claims.tenant_id, claims.sub, claims.sid)
-    if (!principal) throw unauthenticated('The session has ended')
+    const principal = await app.cache
+      .tenant(claims.tenant_id)
+      .wrap(`principal:${claims.sub}:${claims.sid}`, ttlSeconds, () => findPrincipal(app.db, claims.tenant_id, claims.sub, claims.sid))
+    if (!principal || principal.sessionExpiresAt <= Date.now()) throw unauthenticated('The session has ended')
     return { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid, plan: principal.plan }
   }
 }
 
-export default fp(authentication, { name: 'authentication', dependencies: ['database', 'security', 'rate-limits'] })
+export default fp(authentication, { name: 'authentication', dependencies: ['database', 'security', 'cache', 'rate-limits'] })

@@ -85,9 +85,10 @@ export default fp(rateLimits, { name: 'rate-limits', dependencies: ['redis'] })
  * The API's limit (https://github.com/fastify/fastify-rate-limit), for the scope that holds the API routes. It runs as
  * a route-level hook, so after the scope's authentication: a verified caller counts against its tenant's per-minute
  * allowance by plan, anything else (public routes) against its address. Requests that fail authentication are
- * answered before they are counted here; `rateLimits.authenticationFailed` counts those per address instead.
- * Responses carry the draft-standard `RateLimit-Limit/Remaining/Reset` headers; a 429 is a problem document with
- * `Retry-After`.
+ * answered before they are counted here; `rateLimits.authenticationFailed` counts those per address instead. A
+ * refused token costs a signature check, or a cache lookup (an indexed read on a miss) for a token of an ended
+ * session. Responses carry the draft-standard `RateLimit-Limit/Remaining/Reset` headers; a 429 is a problem document
+ * with `Retry-After`.
  */
 export const apiRateLimit = fp(
   async function apiRateLimit(api: FastifyInstance, opts: { config: Config }) {

@@ -47,6 +47,7 @@ declare module 'fastify' {
 async function services(app: FastifyInstance, opts: { config: Config }) {
   const { db, hasher, tokens, cipher, cursors, cache, metrics } = app
   const { config } = opts
+  const { ttlSeconds: cacheTtlSeconds } = config.cache
   const clients = clientFactoryFromConfig(config.marketplaces, (event) => metrics.observeMarketplaceCall(event))
   const loginThrottle = new LoginThrottle(app.rateLimits.counter, config.rateLimits.loginFailures)
   const boss = app.boss
@@ -57,9 +58,9 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
   const policy = { requireHttps: config.webhooks.requireHttps, allowPrivateNetworks: config.webhooks.allowPrivateNetworks }
   app.decorate('services', {
     audit: new AuditService({ db, cursors }),
-    auth: new AuthService({ db, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds, loginThrottle }),
-    users: new UsersService({ db, hasher }),
-    tenants: new TenantsService({ db, cipher, clients, cache, cacheTtlSeconds: opts.config.cache.ttlSeconds }),
+    auth: new AuthService({ db, cache, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds, loginThrottle }),
+    users: new UsersService({ db, hasher, cache }),
+    tenants: new TenantsService({ db, cipher, clients, cache, cacheTtlSeconds }),
     sync: new SyncService({ db, boss: app.boss, cache }),
     syncRunner: new SyncRunner({
       db,
@@ -70,8 +71,8 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
       observer,
       onAttempt: (report) => metrics.observeSyncAttempt(report)
     }),
-    products: new ProductsService({ db, cursors }),
-    warehouses: new WarehousesService({ db }),
+    products: new ProductsService({ db, cursors, cache, cacheTtlSeconds }),
+    warehouses: new WarehousesService({ db, cache, cacheTtlSeconds }),
     stocks: new StocksService({ db }),
     webhooks: new WebhooksService({ db, cipher, cursors, boss, policy }),
     webhookDispatcher: new WebhookDispatcher({ db, cipher, boss, settings: { ...config.webhooks, policy }, log: app.log.child({ component: 'webhooks' }),

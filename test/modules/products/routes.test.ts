@@ -138,7 +138,10 @@ describe('products', () => {
       ])
       expect(names(await list(owner, { low_stock: true }))).toEqual(['a', 'c'])
       expect(names(await list(owner, { low_stock: false }))).toEqual(['b', 'd'])
-      await t.app.db.system((tx) => tx.update(tenants).set({ lowStockThreshold: 11 }).where(eq(tenants.id, owner.tenantId)))
+      // Through the cache, as every write of the tenant's threshold goes.
+      await t.app.cache.invalidating(owner.tenantId, () =>
+        t.app.db.system((tx) => tx.update(tenants).set({ lowStockThreshold: 11 }).where(eq(tenants.id, owner.tenantId)))
+      )
       expect(names(await list(owner, { low_stock: true }))).toEqual(['a', 'b', 'c'])
     })
 
@@ -241,7 +244,10 @@ describe('products', () => {
       const { owner } = await tenantWith([{ externalId: 'a', stock: [{ warehouse: 'w', quantity: 1 }] }])
       expect((await list(owner, { in_stock: true })).total).toBe(1)
       expect((await list(owner, { in_stock: true })).total).toBe(1)
-      await seedCatalogue(t.app.db, owner.tenantId, { products: [{ externalId: 'b', stock: [{ warehouse: 'w', quantity: 1 }] }] })
+      // Through the cache, as the sync's merge writes.
+      await t.app.cache.invalidating(owner.tenantId, () =>
+        seedCatalogue(t.app.db, owner.tenantId, { products: [{ externalId: 'b', stock: [{ warehouse: 'w', quantity: 1 }] }] })
+      )
       expect((await list(owner, { in_stock: true })).total).toBe(2)
     })
 
