@@ -1,6 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import pg from 'pg'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFakeMarketplace, type FakeMarketplace } from '../src/fake-marketplace/server.js'
@@ -117,17 +116,9 @@ describe.skipIf(!process.env.DATABASE_URL || !canSpawnRedis)('scale-out on Postg
     return { token, email, tenantId: me.body.tenant_id as string }
   }
 
-  /** Plans change outside the API (`npm run set-plan`); the principal's plan is read on every request. */
+  /** Plans change outside the API, through `npm run set-plan`'s build, which reaches the servers' shared cache. */
   async function setPlan(tenantId: string, plan: string): Promise<void> {
-    const client = new pg.Client({ connectionString: database.url! })
-    await client.connect()
-    try {
-      await client.query('BEGIN; SET LOCAL ROLE stock_system')
-      await client.query('UPDATE subscriptions SET plan = $1 WHERE tenant_id = $2', [plan, tenantId])
-      await client.query('COMMIT')
-    } finally {
-      await client.end()
-    }
+    execFileSync(process.execPath, ['dist/cli/set-plan.js', tenantId, plan], { cwd: projectPath(), env, stdio: ['ignore', 'ignore', 'inherit'] })
   }
 
   it('should collapse a burst of sync requests across API processes into one sync, and finish it after its worker is killed mid-sync', async () => {
