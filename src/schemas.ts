@@ -42,6 +42,9 @@ export const BODY_ERRORS = [400, 413, 415, 422] as const
 /** Errors any authenticated route can return. */
 export const AUTH_ERRORS = [401, 403] as const
 
+/** The OpenAPI security requirement of every route that takes a bearer access token. */
+export const BEARER_AUTH = [{ bearerAuth: [] }]
+
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) })
 
 export const MarketplaceType = Type.Union([Type.Literal('wildberries'), Type.Literal('ozon')])

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, problems } from '../../schemas.js'
 import { AlertList, AlertQuery } from './schemas.js'
 
 const tags = ['alerts']
-const security = [{ bearerAuth: [] }]
 
 const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const alerts = app.services.alerts
@@ -15,7 +14,7 @@ const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'alerts:read' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Products that are low or out of stock now, lowest stock first',
         description:
           'States are those of the last sync, re-evaluated at once when a threshold changes. A product is `out` at zero stock and `low` at or ' +

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, problems } from '../../schemas.js'
 import type { AuditEventRow } from './repository.js'
 import { AuditList, AuditQuery } from './schemas.js'
 
 const tags = ['audit']
-const security = [{ bearerAuth: [] }]
 
 function toAuditEventResponse(row: AuditEventRow) {
   return {
@@ -30,7 +29,7 @@ const auditRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'audit:read' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'The tenant’s audit trail, newest first; filter by action or actor',
         querystring: AuditQuery,
         response: { 200: AuditList, ...problems(...AUTH_ERRORS, 422) }

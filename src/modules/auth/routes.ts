@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { authOf, requestMeta } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, BODY_ERRORS, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, BODY_ERRORS, problems } from '../../schemas.js'
 import { LoginBody, LogoutQuery, RefreshBody, RegisterBody, TokenResponse } from './schemas.js'
 
 const tags = ['auth']
@@ -55,7 +55,7 @@ const authRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         summary: 'End sessions of the current user',
-        security: [{ bearerAuth: [] }],
+        security: BEARER_AUTH,
         querystring: LogoutQuery,
         response: { 204: Type.Null({ description: 'Sessions ended' }), ...problems(...AUTH_ERRORS, 422) }
       }

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, BODY_ERRORS, IdParams, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, BODY_ERRORS, IdParams, problems } from '../../schemas.js'
 import { ProductDetail, ProductHistory, ProductHistoryQuery, ProductList, ProductListQuery, UpdateProductBody } from './schemas.js'
 
 const tags = ['products']
-const security = [{ bearerAuth: [] }]
 
 const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const products = app.services.products
@@ -15,7 +14,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'products:read' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'The catalogue: filter, search, sort and page through products',
         querystring: ProductListQuery,
         response: { 200: ProductList, ...problems(...AUTH_ERRORS, 422) }
@@ -30,7 +29,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'products:read' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'A product with its SKUs, stock per warehouse and the days-of-stock forecast behind it',
         params: IdParams,
         response: { 200: ProductDetail, ...problems(...AUTH_ERRORS, 404, 422) }
@@ -45,7 +44,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'products:update' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Set the product’s own low-stock threshold (null: use the tenant’s)',
         params: IdParams,
         body: UpdateProductBody,
@@ -61,7 +60,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'products:read' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Stock levels over time, newest first (default: the last 30 days; at most 366 days)',
         params: IdParams,
         querystring: ProductHistoryQuery,

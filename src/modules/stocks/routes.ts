@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, problems } from '../../schemas.js'
 import { csvStream } from './csv.js'
 import { StockExport } from './schemas.js'
 
 const tags = ['stocks']
-const security = [{ bearerAuth: [] }]
 
 const stockRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const stocks = app.services.stocks
@@ -17,7 +16,7 @@ const stockRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'products:read' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Download the stock of every product in every warehouse as CSV (streamed)',
         response: { 200: StockExport, ...problems(...AUTH_ERRORS) }
       }

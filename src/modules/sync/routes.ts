@@ -2,12 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { invalid } from '../../errors.js'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, IdParams, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, IdParams, problems } from '../../schemas.js'
 import type { SyncJobRow } from './repository.js'
 import { SyncAccepted, SyncJob, SyncJobList, SyncJobsQuery } from './schemas.js'
 
 const tags = ['sync']
-const security = [{ bearerAuth: [] }]
 
 export function toSyncJobResponse(job: SyncJobRow) {
   return {
@@ -51,7 +50,7 @@ const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'sync:run' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Queue a sync of the catalogue and stock (an already queued or running sync is returned instead)',
         response: { 202: SyncAccepted, ...problems(...AUTH_ERRORS, 409) }
       }
@@ -70,7 +69,7 @@ const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/sync/jobs',
     {
       config: { permission: 'sync:read' },
-      schema: { tags, security, summary: 'Sync jobs, newest first', querystring: SyncJobsQuery, response: { 200: SyncJobList, ...problems(...AUTH_ERRORS, 422) } }
+      schema: { tags, security: BEARER_AUTH, summary: 'Sync jobs, newest first', querystring: SyncJobsQuery, response: { 200: SyncJobList, ...problems(...AUTH_ERRORS, 422) } }
     },
     async (request) => {
       const { limit, cursor } = request.query
@@ -84,7 +83,7 @@ const syncRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/sync/jobs/:id',
     {
       config: { permission: 'sync:read' },
-      schema: { tags, security, summary: 'One sync job', params: IdParams, response: { 200: Type.Ref(SyncJob), ...problems(...AUTH_ERRORS, 404, 422) } }
+      schema: { tags, security: BEARER_AUTH, summary: 'One sync job', params: IdParams, response: { 200: Type.Ref(SyncJob), ...problems(...AUTH_ERRORS, 404, 422) } }
     },
     async (request) => toSyncJobResponse(await sync.get(authOf(request), request.params.id))
   )

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, BODY_ERRORS, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, BODY_ERRORS, problems } from '../../schemas.js'
 import { TelegramChannel, TelegramChannelBody } from './schemas.js'
 
 const tags = ['alerts']
-const security = [{ bearerAuth: [] }]
 
 const telegramRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const telegram = app.services.telegram
@@ -14,7 +13,7 @@ const telegramRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       config: { permission: 'alerts:read' },
-      schema: { tags, security, summary: 'The tenant’s Telegram alert channel (metadata only)', response: { 200: TelegramChannel, ...problems(...AUTH_ERRORS, 404) } }
+      schema: { tags, security: BEARER_AUTH, summary: 'The tenant’s Telegram alert channel (metadata only)', response: { 200: TelegramChannel, ...problems(...AUTH_ERRORS, 404) } }
     },
     async (request) => telegram.get(authOf(request))
   )
@@ -25,7 +24,7 @@ const telegramRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'alerts:manage' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Set the Telegram channel: bot token (checked with getMe, stored encrypted), chat, quiet hours',
         body: TelegramChannelBody,
         response: { 200: TelegramChannel, ...problems(...AUTH_ERRORS, ...BODY_ERRORS, 503) }
@@ -38,7 +37,7 @@ const telegramRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       config: { permission: 'alerts:manage' },
-      schema: { tags, security, summary: 'Remove the Telegram channel', response: { 204: Type.Null({ description: 'Removed' }), ...problems(...AUTH_ERRORS, 404) } }
+      schema: { tags, security: BEARER_AUTH, summary: 'Remove the Telegram channel', response: { 204: Type.Null({ description: 'Removed' }), ...problems(...AUTH_ERRORS, 404) } }
     },
     async (request, reply) => {
       await telegram.remove(authOf(request))
@@ -52,7 +51,7 @@ const telegramRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'alerts:manage' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Send a test message to the chat now (quiet hours do not apply)',
         response: { 204: Type.Null({ description: 'Telegram took the message' }), ...problems(...AUTH_ERRORS, 404, 422, 503) }
       }

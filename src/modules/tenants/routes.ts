@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, BODY_ERRORS, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, BODY_ERRORS, problems } from '../../schemas.js'
 import type { CredentialMetadata as CredentialRow } from './repository.js'
 import { CredentialMetadata, CredentialsBody, MarketplaceParams, Tenant, UpdateTenantBody } from './schemas.js'
 
 const tags = ['tenants']
-const security = [{ bearerAuth: [] }]
 
 function toCredentialResponse(row: CredentialRow) {
   return {
@@ -26,7 +25,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/me',
     {
       config: { permission: 'tenant:read' },
-      schema: { tags, security, summary: 'The caller’s tenant: plan, limits, credentials metadata', response: { 200: Tenant, ...problems(...AUTH_ERRORS) } }
+      schema: { tags, security: BEARER_AUTH, summary: 'The caller’s tenant: plan, limits, credentials metadata', response: { 200: Tenant, ...problems(...AUTH_ERRORS) } }
     },
     async (request) => tenants.overview(authOf(request))
   )
@@ -38,7 +37,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'alerts:manage' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Rename the tenant (owner) or change its low-stock thresholds (owner, admin)',
         body: UpdateTenantBody,
         response: { 200: Tenant, ...problems(...AUTH_ERRORS, ...BODY_ERRORS) }
@@ -53,7 +52,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'credentials:manage' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Store marketplace API credentials (encrypted; only metadata is ever returned)',
         body: CredentialsBody,
         response: { 200: CredentialMetadata, ...problems(...AUTH_ERRORS, ...BODY_ERRORS) }
@@ -68,7 +67,7 @@ const tenantRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'credentials:manage' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Remove stored credentials for a marketplace',
         params: MarketplaceParams,
         response: { 204: Type.Null({ description: 'Removed' }), ...problems(...AUTH_ERRORS, 404, 422) }

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, BODY_ERRORS, IdParams, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, BODY_ERRORS, IdParams, problems } from '../../schemas.js'
 import type { UserRow } from './repository.js'
 import { ChangePasswordBody, CreateUserBody, SessionList, UpdateUserBody, User, UserList } from './schemas.js'
 
 const tags = ['users']
-const security = [{ bearerAuth: [] }]
 const NoContent = Type.Null({ description: 'Done' })
 
 export function toUserResponse(user: UserRow) {
@@ -26,7 +25,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/me',
-    { schema: { tags, security, summary: 'The current user', response: { 200: Type.Ref(User), ...problems(...AUTH_ERRORS) } } },
+    { schema: { tags, security: BEARER_AUTH, summary: 'The current user', response: { 200: Type.Ref(User), ...problems(...AUTH_ERRORS) } } },
     async (request) => toUserResponse(await users.me(authOf(request)))
   )
 
@@ -35,7 +34,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Change the current user’s password; ends the user’s other sessions',
         body: ChangePasswordBody,
         response: { 204: NoContent, ...problems(...AUTH_ERRORS, ...BODY_ERRORS) }
@@ -49,7 +48,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/me/sessions',
-    { schema: { tags, security, summary: 'The current user’s active sessions', response: { 200: SessionList, ...problems(...AUTH_ERRORS) } } },
+    { schema: { tags, security: BEARER_AUTH, summary: 'The current user’s active sessions', response: { 200: SessionList, ...problems(...AUTH_ERRORS) } } },
     async (request) => {
       const sessions = await users.sessions(authOf(request))
       return {
@@ -71,7 +70,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'End one of the current user’s sessions',
         params: IdParams,
         response: { 204: NoContent, ...problems(...AUTH_ERRORS, 404, 422) }
@@ -87,7 +86,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/',
     {
       config: { permission: 'users:read' },
-      schema: { tags, security, summary: 'The team', response: { 200: UserList, ...problems(...AUTH_ERRORS) } }
+      schema: { tags, security: BEARER_AUTH, summary: 'The team', response: { 200: UserList, ...problems(...AUTH_ERRORS) } }
     },
     async (request) => {
       const items = (await users.list(authOf(request))).map(toUserResponse)
@@ -101,7 +100,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'users:manage' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Add a team member (owner: admin/user/viewer; admin: user/viewer)',
         body: CreateUserBody,
         response: { 201: Type.Ref(User), ...problems(...AUTH_ERRORS, ...BODY_ERRORS, 409) }
@@ -116,7 +115,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'users:manage' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Change a member’s role (the owner cannot be demoted)',
         params: IdParams,
         body: UpdateUserBody,
@@ -132,7 +131,7 @@ const userRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { permission: 'users:manage' },
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Remove a member; their tokens stop working at once',
         params: IdParams,
         response: { 204: NoContent, ...problems(...AUTH_ERRORS, 404, 422) }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { authOf } from '../../plugins/app/authentication.js'
-import { AUTH_ERRORS, BODY_ERRORS, IdParams, problems } from '../../schemas.js'
+import { AUTH_ERRORS, BEARER_AUTH, BODY_ERRORS, IdParams, problems } from '../../schemas.js'
 import type { WebhookEvent } from './events.js'
 import type { AttemptRow, EndpointRow, MessageRow } from './repository.js'
 import {
@@ -19,7 +19,6 @@ import {
 } from './schemas.js'
 
 const tags = ['webhooks']
-const security = [{ bearerAuth: [] }]
 const config = { permission: 'webhooks:manage' as const }
 
 const iso = (date: Date | null) => date?.toISOString() ?? null
@@ -76,7 +75,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config,
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Add a webhook endpoint; the signing secret is returned once, here',
         body: CreateWebhookBody,
         response: { 201: WebhookEndpointWithSecret, ...problems(...AUTH_ERRORS, ...BODY_ERRORS, 409) }
@@ -90,7 +89,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/',
-    { config, schema: { tags, security, summary: 'The tenant’s webhook endpoints', response: { 200: WebhookEndpointList, ...problems(...AUTH_ERRORS) } } },
+    { config, schema: { tags, security: BEARER_AUTH, summary: 'The tenant’s webhook endpoints', response: { 200: WebhookEndpointList, ...problems(...AUTH_ERRORS) } } },
     async (request) => ({ items: (await webhooks.list(authOf(request))).map(toEndpointResponse) })
   )
 
@@ -98,7 +97,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/:id',
     {
       config,
-      schema: { tags, security, summary: 'One webhook endpoint', params: IdParams, response: { 200: WebhookEndpoint, ...problems(...AUTH_ERRORS, 404, 422) } }
+      schema: { tags, security: BEARER_AUTH, summary: 'One webhook endpoint', params: IdParams, response: { 200: WebhookEndpoint, ...problems(...AUTH_ERRORS, 404, 422) } }
     },
     async (request) => toEndpointResponse(await webhooks.get(authOf(request), request.params.id))
   )
@@ -109,7 +108,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config,
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Change an endpoint’s URL, events, description or state',
         params: IdParams,
         body: UpdateWebhookBody,
@@ -125,7 +124,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config,
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Remove an endpoint and its delivery log',
         params: IdParams,
         response: { 204: Type.Null({ description: 'Removed' }), ...problems(...AUTH_ERRORS, 404, 422) }
@@ -143,7 +142,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config,
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Replace the signing secret (returned once); the old one also signs for 24 hours',
         params: IdParams,
         response: { 200: SecretRotated, ...problems(...AUTH_ERRORS, 404, 422) }
@@ -161,7 +160,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config,
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Send a webhook.test event to this endpoint through the normal delivery pipeline',
         params: IdParams,
         response: { 202: WebhookDelivery, ...problems(...AUTH_ERRORS, 404, 409, 422) }
@@ -176,7 +175,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config,
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'The endpoint’s deliveries, newest first, with the outcome of each one’s last attempt',
         params: IdParams,
         querystring: DeliveriesQuery,
@@ -195,7 +194,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config,
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'One delivery with its payload and every attempt',
         params: DeliveryParams,
         response: { 200: WebhookDeliveryDetail, ...problems(...AUTH_ERRORS, 404, 422) }
@@ -213,7 +212,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config,
       schema: {
         tags,
-        security,
+        security: BEARER_AUTH,
         summary: 'Send a finished delivery again (same webhook-id and payload), with a fresh retry schedule',
         params: DeliveryParams,
         response: { 202: WebhookDelivery, ...problems(...AUTH_ERRORS, 404, 409, 422) }
