@@ -91,6 +91,19 @@ describe('HTTP behaviour', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*')
   })
 
+  it("should send helmet's security headers on answers, errors and the docs alike", async () => {
+    for (const url of ['/api/v1/health', '/api/v1/nope', '/api/v1/users/me', '/docs/']) {
+      const res = await t.app.inject(url)
+      expect(res.headers, url).toMatchObject({
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-frame-options': 'SAMEORIGIN',
+        'referrer-policy': 'no-referrer',
+        'cross-origin-opener-policy': 'same-origin'
+      })
+    }
+  })
+
   it('should compress large responses when asked', async () => {
     const res = await t.app.inject({ url: '/openapi.json', headers: { 'accept-encoding': 'gzip' } })
     expect(res.headers['content-encoding']).toBe('gzip')
