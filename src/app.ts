@@ -28,6 +28,7 @@ import rateLimits, { apiRateLimit } from './plugins/app/rate-limit.js'
 import readiness from './plugins/app/readiness.js'
 import redis from './plugins/app/redis.js'
 import security from './plugins/app/security.js'
+import { schemaController } from './plugins/app/serialization.js'
 import services from './plugins/app/services.js'
 import { validatorCompiler } from './plugins/app/validation.js'
 import httpHardening from './plugins/external/http-hardening.js'
@@ -62,6 +63,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
       redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' }
     },
     bodyLimit: config.http.bodyLimit,
+    schemaController,
     trustProxy: config.http.trustProxy,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     requestIdHeader: false,

@@ -61,8 +61,18 @@ export function cacheable(value: unknown): unknown {
   return parseFrozen(JSON.stringify(value ?? null))
 }
 
+/** Every object that came out of `parseFrozen`: frozen all the way down, so it serializes the same way each time. */
+const frozenValues = new WeakSet<object>()
+
 export function parseFrozen(json: string): unknown {
-  return deepFreeze(JSON.parse(json))
+  const value = deepFreeze(JSON.parse(json))
+  if (typeof value === 'object' && value !== null) frozenValues.add(value)
+  return value
+}
+
+/** Whether `value` is a cached value (or one made the same way): deeply frozen, never to change. */
+export function isFrozenJson(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && frozenValues.has(value)
 }
 
 function deepFreeze(value: unknown): unknown {

@@ -1,0 +1,43 @@
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
+import { describe, expect, it } from 'vitest'
+import { cacheable } from '../../src/cache/cache.js'
+import { rememberingSerializers } from '../../src/plugins/app/serialization.js'
+
+const schema = { type: 'object', properties: { name: { type: 'string' }, total: { type: 'integer' } } }
+const route = { method: 'GET', url: '/things', httpStatus: '200', schema }
+
+/** Fastify's own serializers, counting how often one runs. */
+function countingSerializers() {
+  const runs = { count: 0 }
+  const factory: ReturnType<typeof SerializerSelector> = (externalSchemas, options) => {
+    const compile = SerializerSelector()(externalSchemas, options)
+    return (definition) => {
+      const serialize = compile(definition)
+      return (data) => {
+        runs.count++
+        return serialize(data)
+      }
+    }
+  }
+  return { runs, serializerFor: rememberingSerializers(factory)()(route) }
+}
+
+describe('response serialization', () => {
+  it('should serialize a cached value once, however often it is served', () => {
+    const { runs, serializerFor: serialize } = countingSerializers()
+    const cached = cacheable({ name: 'Boots', total: 3, internal: 'not in the schema' })
+    expect(serialize(cached)).toBe('{"name":"Boots","total":3}')
+    expect(serialize(cached)).toBe('{"name":"Boots","total":3}')
+    expect(runs.count).toBe(1)
+  })
+
+  it('should serialize every other value afresh, so a changed object shows its change', () => {
+    const { runs, serializerFor: serialize } = countingSerializers()
+    const page = { name: 'Boots', total: 3 }
+    expect(serialize(page)).toBe('{"name":"Boots","total":3}')
+    page.total = 2
+    expect(serialize(page)).toBe('{"name":"Boots","total":2}')
+    expect(serialize(Object.freeze({ name: 'Hat', total: 1 }))).toBe('{"name":"Hat","total":1}')
+    expect(runs.count).toBe(3)
+  })
+})
