@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
+import { LRUCache } from 'lru-cache'
 
 /**
  * A read cache in front of the database, scoped per tenant. The database stays the source of truth: every failure
@@ -28,7 +29,14 @@ export interface TenantCache {
 }
 
 export interface Cache {
-  tenant(tenantId: string): TenantCache
+  /**
+   * The tenant's cache, for a read that began at `since` (`performance.now()`, e.g. when the request arrived). Each
+   * read needs the tenant's current version, a lookup in the store; one that this process issued after `since` is
+   * current enough (any write that finished before the read began was published before it), so the reads of one
+   * request share it. A write through this process drops the lookups issued before it, so a request that writes
+   * and then reads sees its write. Without `since`, every read looks the version up.
+   */
+  tenant(tenantId: string, since?: number): TenantCache
   /**
    * Runs `write`, a change to the tenant's data that commits before it resolves, so that no read can cache or serve
    * what was there before. Wrap the whole transaction.
@@ -95,14 +103,16 @@ export class StoreCache implements Cache {
    * so this process does not read them until the new version has been delivered.
    */
   private readonly undelivered = new Set<string>()
+  /** Per tenant, the last version lookup this process issued: when, and its answer. */
+  private readonly versionReads = new LRUCache<string, { issuedAt: number; version: Promise<string | null> }>({ max: 10_000 })
 
   constructor(
     private readonly store: CacheStore,
     private readonly log: FastifyBaseLogger
   ) {}
 
-  tenant(tenantId: string): TenantCache {
-    return { wrap: (key, ttlSeconds, load) => this.wrap(tenantId, key, ttlSeconds, load) }
+  tenant(tenantId: string, since?: number): TenantCache {
+    return { wrap: (key, ttlSeconds, load) => this.wrap(tenantId, since, key, ttlSeconds, load) }
   }
 
   async invalidating<T>(tenantId: string, write: () => Promise<T>): Promise<T> {
@@ -125,8 +135,8 @@ export class StoreCache implements Cache {
     for (const tenantId of [...this.undelivered]) await this.publishVersion(tenantId)
   }
 
-  private async wrap<T>(tenantId: string, key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
-    const version = await this.currentVersion(tenantId)
+  private async wrap<T>(tenantId: string, since: number | undefined, key: string, ttlSeconds: number, load: () => Promise<T>): Promise<T> {
+    const version = await this.currentVersion(tenantId, since)
     if (version === null) return load()
     const entryKey = tenantKey(tenantId, `${version}:${key}`)
     const hit = await this.store.get(entryKey).catch((err: unknown) => this.storeFailed(err, undefined))
@@ -136,12 +146,17 @@ export class StoreCache implements Cache {
     return value as T
   }
 
-  private async currentVersion(tenantId: string): Promise<string | null> {
+  private async currentVersion(tenantId: string, since: number | undefined): Promise<string | null> {
     if (this.undelivered.has(tenantId)) {
       await this.publishVersion(tenantId)
       if (this.undelivered.has(tenantId)) return null
     }
-    return this.store.version(tenantId).catch((err: unknown) => this.storeFailed(err, null))
+    const last = this.versionReads.get(tenantId)
+    if (since !== undefined && last && last.issuedAt >= since) return last.version
+    const issuedAt = performance.now()
+    const version = this.store.version(tenantId).catch((err: unknown) => this.storeFailed(err, null))
+    this.versionReads.set(tenantId, { issuedAt, version })
+    return version
   }
 
   private async publishVersion(tenantId: string, token?: string): Promise<void> {
@@ -152,6 +167,8 @@ export class StoreCache implements Cache {
       this.undelivered.add(tenantId)
       this.storeFailed(err, undefined)
     }
+    // Lookups issued before the new version was published must not serve the request that wrote, nor any other.
+    this.versionReads.delete(tenantId)
   }
 
   /** Store failures are expected while Redis is away (the connection logs the outage once), so they stay at debug. */

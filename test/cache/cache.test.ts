@@ -38,6 +38,35 @@ describe.each(stores)('StoreCache over the %s store', (_name, makeStore) => {
       expect(loads).toBe(1)
     })
 
+    it('should look the version up once for all the reads of one request', async () => {
+      const { store, versionLookups } = countingStore(makeStore())
+      const cache = new StoreCache(store, log)
+      const id = tenant()
+      const since = performance.now()
+      await cache.tenant(id, since).wrap('principal', 60, async () => 'owner')
+      await cache.tenant(id, since).wrap('overview', 60, async () => 'Acme')
+      expect(versionLookups()).toBe(1)
+      await cache.tenant(id, performance.now()).wrap('overview', 60, async () => 'Acme')
+      expect(versionLookups()).toBe(2)
+    })
+
+    it('should show a request the write it made itself, though its earlier reads looked the version up before', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      const since = performance.now()
+      expect(await cache.tenant(id, since).wrap('k', 60, async () => 'old')).toBe('old')
+      await cache.invalidating(id, async () => 'written')
+      expect(await cache.tenant(id, since).wrap('k', 60, async () => 'new')).toBe('new')
+    })
+
+    it('should show a read that began after a write what the write left, even when an earlier lookup is at hand', async () => {
+      const cache = new StoreCache(makeStore(), log)
+      const id = tenant()
+      expect(await cache.tenant(id, performance.now()).wrap('k', 60, async () => 'old')).toBe('old')
+      await cache.invalidating(id, async () => 'written')
+      expect(await cache.tenant(id, performance.now()).wrap('k', 60, async () => 'new')).toBe('new')
+    })
+
     it('should keep tenants apart under the same key', async () => {
       const cache = new StoreCache(makeStore(), log)
       await cache.tenant(tenant()).wrap('k', 60, async () => 'a')
@@ -175,6 +204,22 @@ describe.skipIf(!redisUrl)('StoreCache over Redis, in several processes', () => 
     await close()
   })
 })
+
+/** A store that counts its version lookups. */
+function countingStore(inner: CacheStore) {
+  let lookups = 0
+  const store: CacheStore = {
+    version: (id) => {
+      lookups++
+      return inner.version(id)
+    },
+    beginWrite: (id, token) => inner.beginWrite(id, token),
+    endWrite: (id, token) => inner.endWrite(id, token),
+    get: (key) => inner.get(key),
+    set: (key, value, ttl) => inner.set(key, value, ttl)
+  }
+  return { store, versionLookups: () => lookups }
+}
 
 /** A store that can be switched off, like Redis going away. */
 function flakyStore() {

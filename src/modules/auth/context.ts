@@ -16,4 +16,9 @@ export interface AuthContext extends RequestMeta {
   sessionId: string
   /** The tenant's plan as of this request. */
   plan: Plan
+  /**
+   * When this process began authenticating the request (`performance.now()`): the request's cache reads may share
+   * what the cache looked up since then, and nothing older.
+   */
+  startedAt: number
 }

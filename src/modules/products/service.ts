@@ -48,7 +48,7 @@ export class ProductsService {
    * A page is cached per tenant under a hash of the normalised query (filter, order, position, size): the sync's
    * merge and threshold changes invalidate the tenant's cache, so a cached page is never older than the last write.
    */
-  async list(auth: Pick<AuthContext, 'tenantId'>, query: ProductListQuery): Promise<ProductPage> {
+  async list(auth: Pick<AuthContext, 'tenantId' | 'startedAt'>, query: ProductListQuery): Promise<ProductPage> {
     const after = query.cursor ? this.#decodeCursor(query.cursor, query.sort) : null
     const q = query.q?.trim()
     const filter: repo.ProductFilter = {
@@ -61,7 +61,7 @@ export class ProductsService {
     }
     const key = createHash('sha256').update(JSON.stringify([filter, query.sort, after, query.limit])).digest('base64url')
     return this.deps.cache
-      .tenant(auth.tenantId)
+      .tenant(auth.tenantId, auth.startedAt)
       .wrap(`products:${key}`, this.deps.cacheTtlSeconds, () => this.#page(auth.tenantId, filter, query.sort, after, query.limit))
   }
 

@@ -80,8 +80,8 @@ export class TenantsService {
    * Cached as the database row rather than the answer: staleness is worked out from the clock at every read, so a
    * cached row never reports fresh data as stale or the reverse.
    */
-  async overview(auth: Pick<AuthContext, 'tenantId'>) {
-    const row = await this.deps.cache.tenant(auth.tenantId).wrap('overview', this.deps.cacheTtlSeconds, async () => {
+  async overview(auth: Pick<AuthContext, 'tenantId' | 'startedAt'>) {
+    const row = await this.deps.cache.tenant(auth.tenantId, auth.startedAt).wrap('overview', this.deps.cacheTtlSeconds, async () => {
       const [found] = await this.deps.db.tenantRead<OverviewRow>(auth.tenantId, OVERVIEW_SQL, [auth.tenantId])
       if (!found) throw notFound('Tenant')
       return found

@@ -8,8 +8,8 @@ export class WarehousesService {
   constructor(private readonly deps: { db: Database; cache: Cache; cacheTtlSeconds: number }) {}
 
   /** Cached per tenant; only the sync's merge changes warehouses and their stock, and it invalidates the cache. */
-  async list(auth: Pick<AuthContext, 'tenantId'>): Promise<{ items: WarehouseSummary[] }> {
-    return this.deps.cache.tenant(auth.tenantId).wrap('warehouses', this.deps.cacheTtlSeconds, () => this.#summaries(auth.tenantId))
+  async list(auth: Pick<AuthContext, 'tenantId' | 'startedAt'>): Promise<{ items: WarehouseSummary[] }> {
+    return this.deps.cache.tenant(auth.tenantId, auth.startedAt).wrap('warehouses', this.deps.cacheTtlSeconds, () => this.#summaries(auth.tenantId))
   }
 
   async #summaries(tenantId: string): Promise<{ items: WarehouseSummary[] }> {

@@ -58,16 +58,17 @@ async function authentication(app: FastifyInstance, opts: { config: Config }) {
   })
 
   async function authenticate(request: FastifyRequest): Promise<AuthContext> {
+    const startedAt = performance.now()
     const token = bearerToken(request)
     const claims = await app.tokens.verify(token).catch((error: unknown) => {
       if (error instanceof InvalidTokenError) throw unauthenticated('The access token is invalid or expired')
       throw error
     })
     const principal = await app.cache
-      .tenant(claims.tenant_id)
+      .tenant(claims.tenant_id, startedAt)
       .wrap(`principal:${claims.sub}:${claims.sid}`, ttlSeconds, () => findPrincipal(app.db, claims.tenant_id, claims.sub, claims.sid))
     if (!principal || principal.sessionExpiresAt <= Date.now()) throw unauthenticated('The session has ended')
-    return { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid, plan: principal.plan }
+    return { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid, plan: principal.plan, startedAt }
   }
 }
 
