@@ -21,6 +21,8 @@ export interface MetricSources {
   /** Waiting jobs (created or awaiting retry) per queue name. */
   queueSizes(): Promise<Record<string, number>>
   dbPool(): PoolStats | null
+  /** Password hashes and verifications waiting for a thread. */
+  passwordHashesWaiting(): number
 }
 
 /**
@@ -91,6 +93,14 @@ export function createMetrics(sources: MetricSources) {
       this.reset()
       const pool = sources.dbPool()
       if (pool) for (const state of ['total', 'idle', 'waiting'] as const) this.set({ state }, pool[state])
+    }
+  })
+  new Gauge({
+    name: 'stock_tracker_password_hashes_waiting',
+    help: 'Password hashes and verifications (sign-ups, logins, password changes) waiting for a hashing thread',
+    registers,
+    collect() {
+      this.set(sources.passwordHashesWaiting())
     }
   })
 

@@ -2,7 +2,9 @@
  * Password hashing (argon2id) and the password policy's length limits and common-password check.
  */
 import { readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { hash, parseOptions, verify, type Algorithm, type Version } from '@node-rs/argon2'
+import pLimit, { type LimitFunction } from 'p-limit'
 import { projectPath } from '../project-root.js'
 
 export interface PasswordHashParams {
@@ -42,7 +44,9 @@ function checkParams(params: PasswordHashParams): void {
 
 /**
  * Hashes and verifies passwords with argon2id. The work runs on libuv's thread pool, so the event loop
- * keeps serving requests while a hash is computed.
+ * keeps serving requests while a hash is computed. At most one hash per CPU runs at a time (by default): more would
+ * not finish sooner, but would take CPU from the event loop and hold the pool's threads that file and DNS work
+ * needs, so a burst of logins would slow every other request.
  *
  * @example
  * const hasher = new PasswordHasher(OWASP_ARGON2ID_PARAMS)
@@ -51,22 +55,29 @@ function checkParams(params: PasswordHashParams): void {
  */
 export class PasswordHasher {
   readonly #params: Readonly<PasswordHashParams>
+  readonly #limit: LimitFunction
   #dummyHash: Promise<string> | undefined
 
-  constructor(params: PasswordHashParams = OWASP_ARGON2ID_PARAMS) {
+  constructor(params: PasswordHashParams = OWASP_ARGON2ID_PARAMS, options: { concurrency?: number } = {}) {
     checkParams(params)
     this.#params = { ...params }
+    this.#limit = pLimit(options.concurrency ?? availableParallelism())
+  }
+
+  /** Hashes and verifications waiting for their turn (a sign that logins arrive faster than they can be checked). */
+  get waiting(): number {
+    return this.#limit.pendingCount
   }
 
   /** Hashes with a random salt into a PHC string (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`). */
   hash(password: string): Promise<string> {
-    return hash(normalize(password), { ...this.#params, algorithm: ARGON2ID, version: VERSION_0X13 })
+    return this.#limit(() => hash(normalize(password), { ...this.#params, algorithm: ARGON2ID, version: VERSION_0X13 }))
   }
 
   /** Checks a password against a stored hash; a malformed or foreign hash gives false rather than an error. */
   async verify(storedHash: string, password: string): Promise<boolean> {
     try {
-      return await verify(storedHash, normalize(password))
+      return await this.#limit(() => verify(storedHash, normalize(password)))
     } catch {
       return false
     }

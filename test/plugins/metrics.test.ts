@@ -91,13 +91,14 @@ describe('GET /metrics', () => {
     for (const secret of [owner.tenantId, owner.userId, owner.email]) expect(text).not.toContain(secret)
   })
 
-  it('should report queue depth, database pool (on PostgreSQL), webhook deliveries and process metrics', async () => {
+  it('should report queue depth, database pool (on PostgreSQL), webhook deliveries, password hashes waiting and process metrics', async () => {
     t.app.metrics.webhookDeliveries.inc({ outcome: 'delivered' })
     const text = await scrape()
     expect(value(text, 'stock_tracker_queue_depth', { queue: 'tenant-sync' })).toBeGreaterThanOrEqual(0)
     expect(value(text, 'stock_tracker_webhook_deliveries_total', { outcome: 'delivered' })).toBe(1)
     if (t.app.db.kind === 'postgres') expect(value(text, 'stock_tracker_db_pool_connections', { state: 'total' })).toBeGreaterThan(0)
     else expect(text).not.toMatch(/^stock_tracker_db_pool_connections\{/m)
+    expect(value(text, 'stock_tracker_password_hashes_waiting')).toBe(0)
     expect(value(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0)
     expect(text).toContain('nodejs_eventloop_lag_seconds')
   })

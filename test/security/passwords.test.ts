@@ -30,6 +30,15 @@ describe('PasswordHasher', () => {
       expect(await hasher.hash('same password')).not.toBe(await hasher.hash('same password'))
     })
 
+    it('should run no more hashes at once than its concurrency, the rest waiting their turn', async () => {
+      const one = new PasswordHasher(FAST, { concurrency: 1 })
+      const hashes = [one.hash('first pass'), one.hash('second pass'), one.hash('third pass')]
+      expect(one.waiting).toBe(2)
+      const stored = await Promise.all(hashes)
+      expect(one.waiting).toBe(0)
+      expect(await one.verify(stored[2]!, 'third pass')).toBe(true)
+    })
+
     it('should reject parameters that are not positive integers', () => {
       expect(() => new PasswordHasher({ ...FAST, timeCost: 0 })).toThrow(RangeError)
       expect(() => new PasswordHasher({ ...FAST, memoryCost: 1.5 })).toThrow(/memoryCost/)

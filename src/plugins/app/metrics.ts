@@ -30,7 +30,8 @@ async function metrics(app: FastifyInstance, opts: { config: Config }) {
       const boss = await app.boss()
       return Object.fromEntries(await Promise.all(Object.values(QUEUES).map(async (queue) => [queue, await boss.getQueueSize(queue)])))
     },
-    dbPool: () => app.db.poolStats()
+    dbPool: () => app.db.poolStats(),
+    passwordHashesWaiting: () => app.hasher.waiting
   })
   app.decorate('metrics', instruments)
   app.addHook('onResponse', async (request, reply) => {
@@ -44,4 +45,4 @@ async function metrics(app: FastifyInstance, opts: { config: Config }) {
   })
 }
 
-export default fp(metrics, { name: 'metrics', dependencies: ['database', 'jobs'] })
+export default fp(metrics, { name: 'metrics', dependencies: ['database', 'jobs', 'security'] })
