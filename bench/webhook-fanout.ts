@@ -5,6 +5,8 @@ import { Webhook } from 'standardwebhooks'
 import { api } from '../scripts/api-client.js'
 import { openDatabase } from '../src/db/database.js'
 import { publishEvents } from '../src/modules/webhooks/outbox.js'
+import type { RoundTripCounter } from './round-trips.js'
+import { cpuSeconds } from './support.js'
 
 export interface FanoutResult {
   deliveries: number
@@ -15,6 +17,10 @@ export interface FanoutResult {
   /** Requests beyond the first for a `webhook-id`. */
   doubled: number
   badSignatures: number
+  /** CPU time of the service process per delivery, in milliseconds: less sensitive to a busy machine than the rate. */
+  cpuMsPerDelivery: number
+  /** The service's database round trips per delivery, when they were counted. */
+  roundTripsPerDelivery: number | null
 }
 
 /**
@@ -23,8 +29,17 @@ export interface FanoutResult {
  * that verifies every signature and counts every `webhook-id`. The clock runs from the publishing transaction until
  * the receiver has seen every message; afterwards it waits for the outbox to settle so late doubles are counted too.
  */
-export async function webhookFanout(options: { base: string; dbUrl: string; token: string; tenantId: string; events: number; endpoints: number }): Promise<FanoutResult> {
-  const { base, dbUrl, token, tenantId, events, endpoints } = options
+export async function webhookFanout(options: {
+  base: string
+  dbUrl: string
+  token: string
+  tenantId: string
+  events: number
+  endpoints: number
+  servicePid: number
+  roundTrips?: RoundTripCounter
+}): Promise<FanoutResult> {
+  const { base, dbUrl, token, tenantId, events, endpoints, servicePid, roundTrips } = options
   const expected = events * endpoints
   const seen = new Map<string, number>()
   const verifiers: Webhook[] = []
@@ -65,6 +80,8 @@ export async function webhookFanout(options: { base: string; dbUrl: string; toke
   await boss.start()
   try {
     const started = performance.now()
+    const cpuBefore = cpuSeconds(servicePid)
+    const tripsBefore = roundTrips?.count() ?? 0
     const published = await db.tenant(tenantId, (_tx, raw) =>
       publishEvents(boss, raw, tenantId, `SELECT 'sync.succeeded'::text AS type, json_build_object('sync_job_id', gen_random_uuid(), 'n', n) AS data FROM generate_series(1, $2::int) n`, [events])
     )
@@ -72,6 +89,8 @@ export async function webhookFanout(options: { base: string; dbUrl: string; toke
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, 300_000).unref())
     await Promise.race([complete, deadline])
     const seconds = (performance.now() - started) / 1000
+    const cpuMsPerDelivery = ((cpuSeconds(servicePid) - cpuBefore) * 1000) / expected
+    const roundTripsPerDelivery = roundTrips ? (roundTrips.count() - tripsBefore) / expected : null
     // Doubles would come from a message delivered again after it was recorded: wait until none is left in flight.
     for (let i = 0; i < 100; i += 1) {
       const { rows } = await db.tenant(tenantId, (_tx, raw) => raw.query<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_messages WHERE status IN ('pending', 'delivering')`))
@@ -80,7 +99,7 @@ export async function webhookFanout(options: { base: string; dbUrl: string; toke
     }
     await new Promise((r) => setTimeout(r, 1_000))
     const doubled = [...seen.values()].reduce((sum, n) => sum + n - 1, 0)
-    return { deliveries: seen.size, seconds, deliveriesPerSecond: seen.size / seconds, lost: expected - seen.size, doubled, badSignatures }
+    return { deliveries: seen.size, seconds, deliveriesPerSecond: seen.size / seconds, lost: expected - seen.size, doubled, badSignatures, cpuMsPerDelivery, roundTripsPerDelivery }
   } finally {
     await boss.stop({ graceful: false, wait: true })
     await db.close()
