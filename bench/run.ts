@@ -167,7 +167,8 @@ try {
   const trips = fanout.roundTripsPerDelivery === null ? 'not counted' : fanout.roundTripsPerDelivery.toFixed(2)
   notes.push(
     `webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}; ` +
-      `service CPU ${fanout.cpuMsPerDelivery.toFixed(2)} ms per delivery; database round trips per delivery: ${trips}; load average ${loadBefore} before, ${loadAverage()} after`
+      `published in ${fanout.publishSeconds.toFixed(1)} s; CPU per delivery: service ${fanout.cpuMsPerDelivery.toFixed(2)} ms, database ${fanout.databaseCpuMsPerDelivery.toFixed(2)} ms; ` +
+      `database round trips per delivery: ${trips}; load average ${loadBefore} before, ${loadAverage()} after`
   )
 } finally {
   await stopService(service)
