@@ -9,8 +9,8 @@ interface Waiting<I, O> {
 /**
  * Group commit: items submitted while a flush is on its way wait and go together in the next flush, so a burst of
  * work costs a few round trips however large it is, and a lone item waits one turn of the event loop at most. Items
- * submitted in the same turn always share a flush. `flush` answers item by item, in order; an answer may be a promise of its own (which
- * may reject for that item alone), while a throw fails every item of that flush.
+ * submitted in the same turn always share a flush. `flush` answers item by item, in order; an answer may be a
+ * promise of its own (which may reject for that item alone), while a throw fails every item of that flush.
  *
  * @example
  * const complete = groupCommit(async (ids: string[]) => {
