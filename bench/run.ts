@@ -8,6 +8,10 @@
  * worker, CACHE_STORE=memory: it is the only process writing to the benchmark's database), then an API process with
  * CACHE_STORE=none (what several processes on PostgreSQL without Redis get), then, when REDIS_URL is set, an API
  * process with the Redis cache. The main process runs without Redis, so the sync figures do not depend on it.
+ *
+ * BENCH_ONLY=fanout runs the webhook fan-out alone. BENCH_COUNT_ROUND_TRIPS=1 puts a counting relay between the
+ * service and PostgreSQL to report database round trips per delivery; the relay adds a hop to every query, so the
+ * rates of such a run do not compare with those of a run without it.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -16,6 +20,7 @@ import pg from 'pg'
 import { startFakeMarketplace } from '../src/fake-marketplace/server.js'
 import { generateFernetKey } from '../src/security/fernet.js'
 import { api } from '../scripts/api-client.js'
+import { countRoundTrips } from './round-trips.js'
 import { UNLIMITED, freePort, load, loadAverage, measurement, rssMb, sampleRss, startService, stopService, waitForHttp, type Measurement } from './support.js'
 import { webhookFanout } from './webhook-fanout.js'
 
@@ -25,6 +30,7 @@ if (!serverUrl) {
   process.exit(2)
 }
 const SYNC_SIZES = (process.env.BENCH_SYNC_PRODUCTS ?? '10000,100000').split(',').map(Number)
+const FANOUT_ONLY = process.env.BENCH_ONLY === 'fanout'
 const PASSWORD = 'bench passphrase 2026'
 const WARM_UP_S = 3
 const results: Measurement[] = []
@@ -36,9 +42,10 @@ await admin.connect()
 await admin.query(`CREATE DATABASE ${dbName}`)
 const dbUrl = Object.assign(new URL(serverUrl), { pathname: `/${dbName}` }).toString()
 
+const roundTrips = process.env.BENCH_COUNT_ROUND_TRIPS === '1' ? await countRoundTrips(dbUrl) : undefined
 const fake = await startFakeMarketplace({ requestLogLimit: 0 })
 const serviceEnv = {
-  DATABASE_URL: dbUrl,
+  DATABASE_URL: roundTrips?.url ?? dbUrl,
   HOST: '127.0.0.1',
   LOG_LEVEL: 'warn',
   SECRET_KEY: randomBytes(48).toString('base64url'),
@@ -155,6 +162,28 @@ async function syncCatalogue(products: number): Promise<{ token: string; seconds
 try {
   await waitForHttp(`${base}/api/v1/health`)
   await new Promise((r) => setTimeout(r, 2_000))
+  if (!FANOUT_ONLY) await measureAllButFanout()
+  const subscriber = await signUp('webhooks')
+  const loadBefore = loadAverage()
+  const fanout = await webhookFanout({ base, dbUrl, token: subscriber.token, tenantId: subscriber.tenantId, events: 2_500, endpoints: 4, servicePid: pid, roundTrips })
+  results.push(measurement('webhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints), end to end', fanout.deliveriesPerSecond, 'deliveries/s', { atLeast: 500 }))
+  results.push(measurement('webhook fan-out: lost + doubled + bad signatures', fanout.lost + fanout.doubled + fanout.badSignatures, 'messages', { below: 1 }))
+  const trips = fanout.roundTripsPerDelivery === null ? 'not counted' : fanout.roundTripsPerDelivery.toFixed(2)
+  notes.push(
+    `webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}; ` +
+      `published in ${fanout.publishSeconds.toFixed(1)} s; CPU per delivery: service ${fanout.cpuMsPerDelivery.toFixed(2)} ms, database ${fanout.databaseCpuMsPerDelivery.toFixed(2)} ms; ` +
+      `database round trips per delivery: ${trips}; load average ${loadBefore} before, ${loadAverage()} after`
+  )
+} finally {
+  await stopService(service)
+  await fake.close()
+  await roundTrips?.close()
+  // Autovacuum may still be working in the new database; a role that cannot end its backend just leaves it behind.
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((error: Error) => notes.push(`database ${dbName} not dropped: ${error.message}`))
+  await admin.end()
+}
+
+async function measureAllButFanout() {
   results.push(measurement('idle RSS (API + worker, PostgreSQL)', rssMb(pid), 'MB', { below: 150 }))
 
   const owner = await signUp('reads')
@@ -198,18 +227,6 @@ try {
   } else {
     notes.push('REDIS_URL not set: the reads were not measured with the Redis cache')
   }
-
-  const subscriber = await signUp('webhooks')
-  const fanout = await webhookFanout({ base, dbUrl, token: subscriber.token, tenantId: subscriber.tenantId, events: 2_500, endpoints: 4 })
-  results.push(measurement('webhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints), end to end', fanout.deliveriesPerSecond, 'deliveries/s', { atLeast: 500 }))
-  results.push(measurement('webhook fan-out: lost + doubled + bad signatures', fanout.lost + fanout.doubled + fanout.badSignatures, 'messages', { below: 1 }))
-  notes.push(`webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}`)
-} finally {
-  await stopService(service)
-  await fake.close()
-  // Autovacuum may still be working in the new database; a role that cannot end its backend just leaves it behind.
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch((error: Error) => notes.push(`database ${dbName} not dropped: ${error.message}`))
-  await admin.end()
 }
 
 const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }

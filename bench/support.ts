@@ -44,6 +44,13 @@ export function rssMb(pid: number): number {
   return kb / 1024
 }
 
+/** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux; USER_HZ is 100). */
+export function cpuSeconds(pid: number): number {
+  // The command name (field 2) may hold spaces; the fields counted from 3 start after its closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /** Samples a process's RSS every 50 ms until stopped; returns the peak. */
 export function sampleRss(pid: number): { stop(): number } {
   let peak = rssMb(pid)

@@ -75,7 +75,7 @@ export const EnvSchema = Type.Object({
   WEBHOOK_RETRY_SCHEDULE_S: Type.Optional(Type.String({ pattern: '^\\s*[1-9]\\d*(\\s*,\\s*[1-9]\\d*)*\\s*$' })),
   /** An endpoint whose deliveries have failed without a break for this long is disabled (default five days). */
   WEBHOOK_DISABLE_AFTER_S: Int(1, 90 * 86_400, 5 * 86_400),
-  WEBHOOK_WORKER_CONCURRENCY: Int(1, 256, 32),
+  WEBHOOK_WORKER_CONCURRENCY: Int(1, 256, 128),
   /** Delivered, failed and cancelled deliveries (and their attempts) are deleted once this many days old. */
   WEBHOOK_RETENTION_DAYS: Int(1, 3_650, 30),
   /** The Bot API host; tests and local development point it at the fake (src/fake-telegram). */

@@ -1,9 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyBaseLogger } from 'fastify'
 import type PgBoss from 'pg-boss'
 import type { TelegramDelivery, TelegramJob } from '../modules/telegram/delivery.js'
 import type { WebhookDispatcher } from '../modules/webhooks/dispatcher.js'
 import type { DeliveryJob } from '../modules/webhooks/outbox.js'
+import { groupCommit } from './group-commit.js'
 import { QUEUES } from './queue.js'
 
 export interface DeliveryWorkers {
@@ -33,17 +34,10 @@ function startDeliveryWorkers<T>(
   const { concurrency, log } = options
   const inFlight = new Set<Promise<void>>()
   const stopping = new AbortController()
-  const done: string[] = []
-  let completing: Promise<void> | undefined
-
-  /** Group commit: the jobs that finish while one completion is on its way go together in the next one. */
-  function complete(id: string): Promise<void> {
-    done.push(id)
-    completing ??= (async () => {
-      while (done.length > 0) await boss.complete(queue, done.splice(0))
-    })().finally(() => (completing = undefined))
-    return completing
-  }
+  const complete = groupCommit(async (ids: string[]) => {
+    await boss.complete(queue, ids)
+    return ids.map(() => undefined)
+  })
 
   async function run(job: PgBoss.Job<T>): Promise<void> {
     try {
@@ -64,6 +58,8 @@ function startDeliveryWorkers<T>(
       const free = concurrency - inFlight.size
       if (free === 0) {
         await Promise.race(inFlight)
+        // Jobs finish in groups (their recording is shared): let the whole group free its slots, then fetch once.
+        await nextTurn()
         continue
       }
       let jobs: Array<PgBoss.Job<T>> = []

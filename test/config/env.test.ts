@@ -75,7 +75,7 @@ describe('loadConfig', () => {
       timeoutMs: 15_000,
       retryScheduleSeconds: [5, 300, 1800, 7200, 18000, 36000, 36000],
       disableAfterSeconds: 432_000,
-      workerConcurrency: 32,
+      workerConcurrency: 128,
       retentionDays: 30
     })
     expect(loadConfig({ NODE_ENV: 'production' }).webhooks.requireHttps).toBe(true)

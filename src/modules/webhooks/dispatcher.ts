@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
+import { LRUCache } from 'lru-cache'
 import type PgBoss from 'pg-boss'
 import type { Database, Db, SqlExecutor } from '../../db/database.js'
+import { groupCommit } from '../../jobs/group-commit.js'
 import { deliverWebhook, type DeliveryResult } from '../../notifications/webhooks/delivery.js'
 import { PinnedAgents } from '../../notifications/webhooks/pinned-agent.js'
 import { nextAttemptDelay } from '../../notifications/webhooks/retry-schedule.js'
@@ -15,6 +17,8 @@ import * as repo from './repository.js'
 const RESPONSE_BODY_BYTES = 2048
 /** How long a claimed message stays claimed beyond the request's own deadline, should its worker die. */
 const CLAIM_MARGIN_SECONDS = 30
+/** Decrypted signing secrets kept, one or two per endpoint in use. */
+const SECRETS_KEPT = 1_000
 
 export interface DispatchSettings {
   policy: UrlPolicy
@@ -25,13 +29,29 @@ export interface DispatchSettings {
 
 export type DispatchOutcome = 'skipped' | 'cancelled' | 'succeeded' | 'retrying' | 'failed' | 'disabled'
 
+/** A claimed message the receiver took, waiting to be recorded. */
+interface Delivered {
+  tenantId: string
+  message: repo.ClaimedMessage
+  result: DeliveryResult
+}
+
 /**
  * Delivers one outbox message per job: claims it, signs it (same `webhook-id` every attempt, fresh timestamp,
  * every live secret), POSTs it outside any transaction, then records the attempt and decides what follows in one
  * transaction: done, another attempt on the retry schedule (a new job due then), or the endpoint disabled.
+ *
+ * The database work of many deliveries is shared: the jobs a worker fetched together are claimed in one statement,
+ * and the successes that finish while one group is being recorded are recorded together in the next (group commit),
+ * so a fan-out costs a few round trips per group rather than several per message. Failures, which need decisions per
+ * endpoint, are recorded one by one.
  */
 export class WebhookDispatcher {
   private readonly agents = new PinnedAgents()
+  /** By ciphertext: a rotation stores a new one, so a kept secret is never stale. */
+  private readonly secrets = new LRUCache<string, string>({ max: SECRETS_KEPT })
+  private readonly claim = groupCommit((jobs: DeliveryJob[]) => this.claimAll(jobs))
+  private readonly recordDelivered = groupCommit((delivered: Delivered[]) => this.settleAll(delivered))
 
   constructor(
     private readonly deps: {
@@ -46,16 +66,12 @@ export class WebhookDispatcher {
   ) {}
 
   async deliver(job: DeliveryJob): Promise<DispatchOutcome> {
-    const { db, cipher, settings } = this.deps
+    const { settings } = this.deps
     const { tenantId, messageId } = job
-    const leaseSeconds = Math.ceil(settings.timeoutMs / 1000) + CLAIM_MARGIN_SECONDS
-    const message = await db.tenant(tenantId, (_tx, raw) => repo.claimMessage(raw, tenantId, messageId, leaseSeconds))
+    const message = await this.claim(job)
     if (!message) return 'skipped'
-    if (!message.enabled) {
-      await db.tenant(tenantId, (tx) => repo.cancelMessage(tx, tenantId, messageId))
-      return 'cancelled'
-    }
-    const secrets = [message.secretEncrypted, message.previousSecretEncrypted].filter((s): s is string => s !== null).map((s) => cipher.decrypt(s))
+    if (!message.enabled) return 'cancelled'
+    const secrets = [message.secretEncrypted, message.previousSecretEncrypted].filter((s): s is string => s !== null).map((s) => this.decrypt(s))
     const result = await deliverWebhook({
       url: message.url,
       headers: signWebhook({ id: message.webhookId, timestamp: new Date(), body: message.body, secrets }),
@@ -65,14 +81,76 @@ export class WebhookDispatcher {
       maxResponseBytes: RESPONSE_BODY_BYTES,
       agents: this.agents
     })
+    const outcome = result.ok ? await this.recordDelivered({ tenantId, message, result }) : await this.recordFailure(tenantId, message, result)
+    this.deps.onAttempt?.(outcome)
+    const context = { tenantId, messageId, endpointId: message.endpointId, webhookId: message.webhookId }
+    if (outcome === 'succeeded') this.deps.log.debug({ ...context, status: result.status, durationMs: result.durationMs }, 'webhook delivered')
+    else this.deps.log.warn({ ...context, status: result.status, error: result.error, outcome }, 'webhook attempt failed')
+    return outcome
+  }
+
+  private decrypt(ciphertext: string): string {
+    let secret = this.secrets.get(ciphertext)
+    if (secret === undefined) {
+      secret = this.deps.cipher.decrypt(ciphertext)
+      this.secrets.set(ciphertext, secret)
+    }
+    return secret
+  }
+
+  /** One claim per tenant among the jobs; a message that two of them name goes to the first only. */
+  private async claimAll(jobs: DeliveryJob[]): Promise<Array<repo.ClaimedMessage | null>> {
+    const leaseSeconds = Math.ceil(this.deps.settings.timeoutMs / 1000) + CLAIM_MARGIN_SECONDS
+    const claimed = new Map<string, repo.ClaimedMessage>()
+    await Promise.all(
+      [...groupBy(jobs, (job) => job.tenantId)].map(async ([tenantId, group]) => {
+        const ids = [...new Set(group.map((job) => job.messageId))]
+        const rows = await this.deps.db.tenant(tenantId, (_tx, raw) => repo.claimMessages(raw, tenantId, ids, leaseSeconds))
+        for (const row of rows) claimed.set(`${tenantId} ${row.id}`, row)
+      })
+    )
+    return jobs.map((job) => {
+      const key = `${job.tenantId} ${job.messageId}`
+      const message = claimed.get(key) ?? null
+      claimed.delete(key)
+      return message
+    })
+  }
+
+  /**
+   * One transaction per tenant for the lot. Should it fail (a deadlock with another worker, a row the database
+   * refuses), each delivery is recorded again on its own, so one bad row fails its own delivery only.
+   */
+  private async settleAll(delivered: Delivered[]): Promise<Array<DispatchOutcome | Promise<DispatchOutcome>>> {
+    const outcomes = new Map<Delivered, DispatchOutcome | Promise<DispatchOutcome>>()
+    await Promise.all(
+      [...groupBy(delivered, (d) => d.tenantId)].map(async ([tenantId, group]) => {
+        try {
+          const settled = new Set(await this.settle(tenantId, group))
+          for (const d of group) outcomes.set(d, settled.has(d.message.id) ? 'succeeded' : 'skipped')
+        } catch {
+          for (const d of group) outcomes.set(d, this.settle(tenantId, [d]).then((ids) => (ids.length > 0 ? 'succeeded' : 'skipped')))
+        }
+      })
+    )
+    return delivered.map((d) => outcomes.get(d)!)
+  }
+
+  private settle(tenantId: string, delivered: Delivered[]): Promise<string[]> {
+    const attempts = delivered.map(({ message, result }) => ({
+      messageId: message.id,
+      attempt: message.attempts + 1,
+      responseStatus: result.status!,
+      durationMs: result.durationMs,
+      responseBody: result.responseBody
+    }))
+    return this.deps.db.tenant(tenantId, (_tx, raw) => repo.settleDelivered(raw, tenantId, attempts))
+  }
+
+  private async recordFailure(tenantId: string, message: repo.ClaimedMessage, result: DeliveryResult): Promise<DispatchOutcome> {
     // Awaited outside the transaction: on PGlite the queue could only start on the connection a transaction holds.
     const boss = await this.deps.boss()
-    const outcome = await db.tenant(tenantId, (tx, raw) => this.record(boss, tx, raw, tenantId, message, result))
-    this.deps.onAttempt?.(outcome)
-    const log = this.deps.log.child({ tenantId, messageId, endpointId: message.endpointId, webhookId: message.webhookId })
-    if (outcome === 'succeeded') log.debug({ status: result.status, durationMs: result.durationMs }, 'webhook delivered')
-    else log.warn({ status: result.status, error: result.error, outcome }, 'webhook attempt failed')
-    return outcome
+    return this.deps.db.tenant(tenantId, (tx, raw) => this.record(boss, tx, raw, tenantId, message, result))
   }
 
   private async record(
@@ -91,17 +169,12 @@ export class WebhookDispatcher {
       tenantId,
       messageId: message.id,
       attempt: attempts,
-      status: result.ok ? 'succeeded' : 'failed',
+      status: 'failed',
       responseStatus: result.status,
       durationMs: result.durationMs,
       responseBody: result.responseBody,
       error: result.error
     })
-    if (result.ok) {
-      await repo.settleMessage(tx, tenantId, message.id, { status: 'succeeded', attempts, last })
-      await repo.clearEndpointFailing(tx, tenantId, message.endpointId)
-      return 'succeeded'
-    }
     if (result.gone) {
       await repo.settleMessage(tx, tenantId, message.id, { status: 'failed', attempts, last })
       await this.disable(tx, tenantId, message.endpointId, 'The receiver answered 410 Gone')
@@ -130,4 +203,15 @@ export class WebhookDispatcher {
     await repo.cancelPendingMessages(tx, tenantId, endpointId)
     await recordAudit(tx, {}, { tenantId, actorUserId: null, action: 'webhook.disabled', target: { type: 'webhook', id: endpointId }, details: { reason } })
   }
+}
+
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>()
+  for (const item of items) {
+    const k = key(item)
+    const group = groups.get(k)
+    if (group) group.push(item)
+    else groups.set(k, [item])
+  }
+  return groups
 }

@@ -79,13 +79,6 @@ export async function markEndpointFailing(tx: Db, tenantId: string, id: string, 
   return { failingSince: row?.failingSince ?? new Date(), expired: row?.expired ?? false }
 }
 
-export async function clearEndpointFailing(tx: Db, tenantId: string, id: string): Promise<void> {
-  await tx
-    .update(webhookEndpoints)
-    .set({ failingSince: null })
-    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id), sql`${webhookEndpoints.failingSince} IS NOT NULL`))
-}
-
 // ---- messages (the outbox) -----------------------------------------------------------------------------------
 
 /** The Standard Webhooks envelope and a fresh `msg_…` id, computed by the database for set-based inserts. */
@@ -128,6 +121,7 @@ export interface ClaimedMessage {
   body: string
   attempts: number
   url: string
+  /** False when the endpoint was disabled: the claim then cancelled the message instead. */
   enabled: boolean
   secretEncrypted: string
   /** Only while the rotation's grace period lasts. */
@@ -135,23 +129,84 @@ export interface ClaimedMessage {
 }
 
 /**
- * Takes a due message for one attempt. Only one worker gets it: the row moves from pending to delivering, and the
- * claim lapses after `leaseSeconds` so a message whose worker died is taken again when pg-boss retries its job.
- * Null when the message was delivered, given up, is being delivered or is not due yet.
+ * Takes due messages for one attempt each. Only one worker gets a message: its row moves from pending to delivering,
+ * and the claim lapses after `leaseSeconds` so a message whose worker died is taken again when pg-boss retries its
+ * job. A message of a disabled endpoint is cancelled instead (and returned with `enabled` false). Messages that were
+ * delivered, given up, are being delivered or are not due yet are left out. The endpoint's URL and secrets are read
+ * with the claim, so a change to the endpoint applies from the next claim on. Rows are locked in id order, so two
+ * workers claiming overlapping sets wait for each other rather than deadlock.
  */
-export async function claimMessage(raw: SqlExecutor, tenantId: string, id: string, leaseSeconds: number): Promise<ClaimedMessage | null> {
+export async function claimMessages(raw: SqlExecutor, tenantId: string, ids: string[], leaseSeconds: number): Promise<ClaimedMessage[]> {
   const { rows } = await raw.query<ClaimedMessage>(
-    `UPDATE webhook_messages m
-        SET status = 'delivering', next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
-       FROM webhook_endpoints e
-      WHERE m.tenant_id = $1 AND m.id = $2 AND e.tenant_id = m.tenant_id AND e.id = m.endpoint_id
-        AND m.status IN ('pending', 'delivering') AND m.next_attempt_at <= now()
+    `WITH due AS (
+       SELECT id FROM webhook_messages
+        WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND status IN ('pending', 'delivering') AND next_attempt_at <= now()
+        ORDER BY id
+        FOR UPDATE
+     )
+     UPDATE webhook_messages m
+        SET status = CASE WHEN e.enabled THEN 'delivering' ELSE 'cancelled' END,
+            next_attempt_at = CASE WHEN e.enabled THEN now() + make_interval(secs => $3) END, updated_at = now()
+       FROM due, webhook_endpoints e
+      WHERE m.tenant_id = $1 AND m.id = due.id AND e.tenant_id = m.tenant_id AND e.id = m.endpoint_id
      RETURNING m.id, m.endpoint_id AS "endpointId", m.webhook_id AS "webhookId", m.body, m.attempts, e.url, e.enabled,
                e.secret_encrypted AS "secretEncrypted",
                CASE WHEN e.previous_secret_expires_at > now() THEN e.previous_secret_encrypted END AS "previousSecretEncrypted"`,
-    [tenantId, id, leaseSeconds]
+    [tenantId, ids, leaseSeconds]
   )
-  return rows[0] ?? null
+  return rows
+}
+
+/** A 2xx answer to a claimed message, to be recorded. */
+export interface DeliveredAttempt {
+  messageId: string
+  /** The attempt's number in the message's current round. */
+  attempt: number
+  responseStatus: number
+  durationMs: number
+  responseBody: string
+}
+
+/**
+ * Records successful attempts in one statement however many there are: each message is done, its attempt is logged,
+ * and its endpoint's run of failures ends. Returns the ids of the messages recorded; one missing was deleted with its
+ * endpoint meanwhile.
+ */
+export async function settleDelivered(raw: SqlExecutor, tenantId: string, delivered: DeliveredAttempt[]): Promise<string[]> {
+  const { rows } = await raw.query<{ id: string }>(
+    `WITH d AS (
+       SELECT * FROM json_to_recordset($2::json)
+           AS d(message_id uuid, attempt int, response_status int, duration_ms int, response_body text)
+     ), settled AS (
+       UPDATE webhook_messages m
+          SET status = 'succeeded', attempts = d.attempt, next_attempt_at = NULL, last_attempt_at = now(),
+              last_response_status = d.response_status, last_duration_ms = d.duration_ms, last_error = NULL, updated_at = now()
+         FROM d
+        WHERE m.tenant_id = $1 AND m.id = d.message_id
+       RETURNING m.id, m.endpoint_id
+     ), logged AS (
+       INSERT INTO webhook_attempts (tenant_id, message_id, attempt, status, response_status, duration_ms, response_body)
+       SELECT $1, d.message_id, d.attempt, 'succeeded', d.response_status, d.duration_ms, d.response_body
+         FROM d JOIN settled s ON s.id = d.message_id
+     ), recovered AS (
+       UPDATE webhook_endpoints e SET failing_since = NULL
+        WHERE e.tenant_id = $1 AND e.id IN (SELECT endpoint_id FROM settled) AND e.failing_since IS NOT NULL
+     )
+     SELECT id FROM settled`,
+    [
+      tenantId,
+      JSON.stringify(
+        delivered.map((d) => ({
+          message_id: d.messageId,
+          attempt: d.attempt,
+          response_status: d.responseStatus,
+          duration_ms: d.durationMs,
+          response_body: d.responseBody
+        }))
+      )
+    ]
+  )
+  return rows.map((r) => r.id)
 }
 
 /** Locks a message for recording an attempt; false when it is gone (its endpoint was deleted meanwhile). */
@@ -196,14 +251,6 @@ export async function settleMessage(
       lastError: outcome.last.error,
       updatedAt: sql`now()`
     })
-    .where(and(eq(webhookMessages.tenantId, tenantId), eq(webhookMessages.id, id)))
-}
-
-/** Cancels one message (its endpoint was disabled before it went out). */
-export async function cancelMessage(tx: Db, tenantId: string, id: string): Promise<void> {
-  await tx
-    .update(webhookMessages)
-    .set({ status: 'cancelled', nextAttemptAt: null, updatedAt: sql`now()` })
     .where(and(eq(webhookMessages.tenantId, tenantId), eq(webhookMessages.id, id)))
 }
 

@@ -20,7 +20,7 @@ export interface DeliveryResult {
   ok: boolean
   status: number | null
   durationMs: number
-  /** The start of the response body, at most `maxResponseBytes`, decoded as UTF-8. */
+  /** The start of the response body, at most `maxResponseBytes`, decoded as UTF-8, without NUL characters. */
   responseBody: string
   retryAfterSeconds: number | null
   /** Why the attempt failed (refused URL, network error, timeout, non-2xx status); null when it succeeded. */
@@ -108,7 +108,8 @@ async function readPrefix(body: Readable, limit: number): Promise<string> {
   } catch {
     // The status already decides the outcome; a body cut short only shortens what is logged.
   }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8')
+  // PostgreSQL text cannot hold NUL, and a row it refuses would fail the recording of the whole attempt.
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8').replaceAll('\0', '')
 }
 
 function statusError(status: number): string {

@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { Database, SqlExecutor } from '../../../src/db/database.js'
 import { insertMessageForEndpoint } from '../../../src/modules/webhooks/repository.js'
-import { WebhookDispatcher } from '../../../src/modules/webhooks/dispatcher.js'
+import { WebhookDispatcher, type DispatchSettings } from '../../../src/modules/webhooks/dispatcher.js'
 import { buildTestApp, registerTenant, type Account, type TestApp } from '../../helpers/app.js'
 import { waitFor } from '../../helpers/wait.js'
 import { startReceiver, type ReceivedRequest, type Receiver } from '../../notifications/helpers/receiver.js'
@@ -62,6 +63,49 @@ function unqueuedMessage(owner: Account, endpointId: string, data: object): Prom
   return t.app.db.tenant(owner.tenantId, (_tx, raw) => insertMessageForEndpoint(raw, owner.tenantId, endpointId, 'webhook.test', data))
 }
 
+/** A receiver that holds every answer (204) until `count` requests have arrived, then answers them all at once. */
+async function answeringTogether(count: number): Promise<Receiver> {
+  const held: ServerResponse[] = []
+  const started = await startReceiver((res: ServerResponse) => {
+    held.push(res)
+    if (held.length === count) for (const r of held.splice(0)) r.writeHead(204).end()
+  })
+  receivers.push(started)
+  return started
+}
+
+/**
+ * The app's database, counting the transactions opened through it; a statement `refuse` picks fails as the
+ * database would fail it.
+ */
+function watchedDatabase(refuse: (text: string, values?: unknown[]) => boolean = () => false) {
+  const watched = { transactions: 0 }
+  const database: Database = {
+    ...t.app.db,
+    tenant: (tenantId, fn) => {
+      watched.transactions += 1
+      return t.app.db.tenant(tenantId, (tx, raw) => {
+        const guarded: SqlExecutor = {
+          query: (text, values) => (refuse(text, values) ? Promise.reject(new Error('deadlock detected')) : raw.query(text, values))
+        }
+        return fn(tx, guarded)
+      })
+    }
+  }
+  return { database, watched }
+}
+
+const localSettings: DispatchSettings = {
+  policy: { requireHttps: false, allowPrivateNetworks: true },
+  timeoutMs: 2000,
+  retryScheduleSeconds: [60],
+  disableAfterSeconds: 3600
+}
+
+function dispatcherOver(db: Database, settings: DispatchSettings = localSettings): WebhookDispatcher {
+  return new WebhookDispatcher({ db, cipher: t.app.cipher, boss: t.app.boss, settings, log: t.app.log })
+}
+
 const headersOf = (request: ReceivedRequest) => ({
   'webhook-id': String(request.headers['webhook-id']),
   'webhook-timestamp': String(request.headers['webhook-timestamp']),
@@ -98,14 +142,15 @@ describe('webhook delivery', () => {
   })
 
   describe('secret rotation', () => {
-    it('should sign with the old and the new secret during the overlap, and with the new one only after it', async () => {
+    it('should sign with the old and the new secret from the rotation on, and with the new one only after the overlap', async () => {
       const owner = await registerTenant(t.app)
       const hook = await receiver([204])
       const endpoint = await createWebhook(owner, hook.url)
+      await untilSettled(owner, endpoint.id, (await ping(owner, endpoint.id)).id)
       const rotated = (await t.app.inject({ method: 'POST', url: `/api/v1/webhooks/${endpoint.id}/rotate-secret`, headers: owner.headers })).json()
 
       await untilSettled(owner, endpoint.id, (await ping(owner, endpoint.id)).id)
-      const during = hook.requests[0]!
+      const during = hook.requests[1]!
       expect(String(during.headers['webhook-signature']).split(' ')).toHaveLength(2)
       expect(() => new Webhook(endpoint.secret).verify(during.body, headersOf(during))).not.toThrow()
       expect(() => new Webhook(rotated.secret).verify(during.body, headersOf(during))).not.toThrow()
@@ -114,7 +159,7 @@ describe('webhook delivery', () => {
         raw.query(`UPDATE webhook_endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [endpoint.id])
       )
       await untilSettled(owner, endpoint.id, (await ping(owner, endpoint.id)).id)
-      const after = hook.requests[1]!
+      const after = hook.requests[2]!
       expect(() => new Webhook(endpoint.secret).verify(after.body, headersOf(after))).toThrow()
       expect(() => new Webhook(rotated.secret).verify(after.body, headersOf(after))).not.toThrow()
     })
@@ -277,17 +322,68 @@ describe('webhook delivery', () => {
       const hook = await receiver([204])
       const endpoint = await createWebhook(owner, hook.url)
       const messageId = await unqueuedMessage(owner, endpoint.id, { strict: true })
-      const strict = new WebhookDispatcher({
-        db: t.app.db,
-        cipher: t.app.cipher,
-        boss: t.app.boss,
-        settings: { policy: { requireHttps: false, allowPrivateNetworks: false }, timeoutMs: 2000, retryScheduleSeconds: [60], disableAfterSeconds: 3600 },
-        log: t.app.log
-      })
+      const strict = dispatcherOver(t.app.db, { ...localSettings, policy: { requireHttps: false, allowPrivateNetworks: false } })
       expect(await strict.deliver({ tenantId: owner.tenantId, messageId })).toBe('retrying')
       expect(hook.requests).toHaveLength(0)
       const refused = await delivery(owner, endpoint.id, messageId)
       expect(refused).toMatchObject({ status: 'pending', attempts: 1, response_status: null, error: expect.stringContaining('loopback address') })
+    })
+
+    it('should claim the jobs it is given together in one transaction and record their successes in a few', async () => {
+      const owner = await registerTenant(t.app)
+      const hook = await answeringTogether(20)
+      const endpoint = await createWebhook(owner, hook.url)
+      const ids = await Promise.all(Array.from({ length: 20 }, (_, n) => unqueuedMessage(owner, endpoint.id, { n })))
+      const { database, watched } = watchedDatabase()
+      const dispatcher = dispatcherOver(database)
+
+      const outcomes = await Promise.all(ids.map((messageId) => dispatcher.deliver({ tenantId: owner.tenantId, messageId })))
+
+      expect(outcomes).toEqual(ids.map(() => 'succeeded'))
+      expect(new Set(hook.requests.map((r) => r.headers['webhook-id'])).size).toBe(20)
+      // One claim, then the answers (all at once) recorded in one to three groups; one by one it would be 40.
+      expect(watched.transactions).toBeLessThanOrEqual(4)
+      for (const id of ids) {
+        expect(await delivery(owner, endpoint.id, id)).toMatchObject({
+          status: 'succeeded',
+          attempts: 1,
+          response_status: 204,
+          attempt_log: [expect.objectContaining({ attempt: 1, status: 'succeeded', response_status: 204 })]
+        })
+      }
+    })
+
+    it('should record each success on its own when recording their group fails', async () => {
+      const owner = await registerTenant(t.app)
+      const hook = await answeringTogether(5)
+      const endpoint = await createWebhook(owner, hook.url)
+      const ids = await Promise.all(Array.from({ length: 5 }, (_, n) => unqueuedMessage(owner, endpoint.id, { n })))
+      let refused = 0
+      const { database } = watchedDatabase((text, values) => {
+        const group = text.includes('json_to_recordset') && (JSON.parse(String(values?.[1])) as unknown[]).length > 1
+        if (group) refused += 1
+        return group
+      })
+      const dispatcher = dispatcherOver(database)
+
+      const outcomes = await Promise.all(ids.map((messageId) => dispatcher.deliver({ tenantId: owner.tenantId, messageId })))
+
+      expect(refused).toBeGreaterThan(0)
+      expect(outcomes).toEqual(ids.map(() => 'succeeded'))
+      expect(hook.requests).toHaveLength(5)
+      for (const id of ids) expect(await delivery(owner, endpoint.id, id)).toMatchObject({ status: 'succeeded', attempt_log: [expect.anything()] })
+    })
+
+    it('should cancel a message whose endpoint was disabled by the time it is claimed, without sending it', async () => {
+      const owner = await registerTenant(t.app)
+      const hook = await receiver([204])
+      const endpoint = await createWebhook(owner, hook.url)
+      const messageId = await unqueuedMessage(owner, endpoint.id, { late: true })
+      await t.app.db.tenant(owner.tenantId, (_tx, raw) => raw.query(`UPDATE webhook_endpoints SET enabled = false WHERE id = $1`, [endpoint.id]))
+
+      expect(await dispatcherOver(t.app.db).deliver({ tenantId: owner.tenantId, messageId })).toBe('cancelled')
+      expect(hook.requests).toHaveLength(0)
+      expect(await delivery(owner, endpoint.id, messageId)).toMatchObject({ status: 'cancelled', attempts: 0, next_attempt_at: null })
     })
   })
 })

@@ -175,6 +175,14 @@ describe('deliverWebhook', () => {
       expect(result).toMatchObject({ ok: true, status: 200, responseBody: 'z'.repeat(4096) })
       expect(result.durationMs).toBeLessThan(1000)
     })
+
+    it('should leave out NUL characters, which the database cannot store', async () => {
+      const receiver = await receive(answer(200, 'ok\u0000 then \u0000more'))
+
+      const result = await deliver(receiver.url)
+
+      expect(result.responseBody).toBe('ok then more')
+    })
   })
 
   describe('failures', () => {
