@@ -17,6 +17,12 @@ export const QUEUES = {
  */
 export const NOTIFICATION_JOB_EXPIRY_SECONDS = 120
 
+/** How long a claimed webhook message stays claimed beyond its request's deadline, should its worker die. */
+const CLAIM_MARGIN_SECONDS = 30
+
+/** How long a delivery's claim on its webhook message lasts: the request's deadline, then a margin. */
+export const webhookClaimSeconds = (timeoutMs: number) => Math.ceil(timeoutMs / 1000) + CLAIM_MARGIN_SECONDS
+
 export interface QueueSettings {
   /** PostgreSQL: pg-boss keeps its own pool. Embedded PGlite: it shares the in-process database. */
   url?: string
@@ -26,6 +32,8 @@ export interface QueueSettings {
   syncTimeoutSeconds: number
   /** How often expired jobs (e.g. of a worker that died) are failed over to a retry. */
   maintenanceIntervalSeconds: number
+  /** The deadline of one webhook request (WEBHOOK_TIMEOUT_MS). */
+  webhookTimeoutMs: number
 }
 
 /**
@@ -58,9 +66,11 @@ export async function createQueues(boss: PgBoss, settings: QueueSettings): Promi
   // Singleton: one pruning run at a time across all workers; the next hour's run picks up what one left.
   await ensureQueue(boss, QUEUES.webhookRetention, { name: QUEUES.webhookRetention, retryLimit: 0, expireInSeconds: 3_600, policy: 'singleton' })
   // Receivers' failures are retried by the delivery code on the webhook schedule; pg-boss's own retries only cover
-  // a worker that crashed or lost the database mid-job.
+  // a worker that crashed or lost the database mid-job. They wait at least as long as a claim lasts: a retry that
+  // came sooner would find its message still claimed by the failed attempt, skip it, and leave it undelivered.
   const name = QUEUES.webhookDelivery
-  await ensureQueue(boss, name, { name, retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: NOTIFICATION_JOB_EXPIRY_SECONDS })
+  const retryDelay = webhookClaimSeconds(settings.webhookTimeoutMs)
+  await ensureQueue(boss, name, { name, retryLimit: 5, retryDelay, retryBackoff: true, expireInSeconds: NOTIFICATION_JOB_EXPIRY_SECONDS })
   // Likewise for Telegram: the job itself schedules retries of what Telegram did not take.
   const telegram = QUEUES.telegram
   await ensureQueue(boss, telegram, { name: telegram, retryLimit: 5, retryDelay: 30, retryBackoff: true, expireInSeconds: NOTIFICATION_JOB_EXPIRY_SECONDS })
@@ -74,10 +84,12 @@ const QUEUE_CREATION_ATTEMPTS = 5
  * processes that start together on a new database do so for the same queue at once: PostgreSQL then aborts all but
  * one as deadlocked. The aborted ones try again and find the queue there.
  */
+/** Creates the queue, or gives an existing one the current settings (pg-boss's create leaves those as they were). */
 async function ensureQueue(boss: PgBoss, name: string, options: PgBoss.Queue): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
     try {
       await boss.createQueue(name, options)
+      await boss.updateQueue(name, options)
       return
     } catch (error) {
       if ((error as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= QUEUE_CREATION_ATTEMPTS) throw error

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache'
 import type PgBoss from 'pg-boss'
 import type { Database, Db, SqlExecutor } from '../../db/database.js'
 import { groupCommit } from '../../jobs/group-commit.js'
+import { webhookClaimSeconds } from '../../jobs/queue.js'
 import { deliverWebhook, type DeliveryResult } from '../../notifications/webhooks/delivery.js'
 import { PinnedAgents } from '../../notifications/webhooks/pinned-agent.js'
 import { nextAttemptDelay } from '../../notifications/webhooks/retry-schedule.js'
@@ -15,8 +16,6 @@ import * as repo from './repository.js'
 
 /** What receivers answer is kept for the delivery log up to this many bytes. */
 const RESPONSE_BODY_BYTES = 2048
-/** How long a claimed message stays claimed beyond the request's own deadline, should its worker die. */
-const CLAIM_MARGIN_SECONDS = 30
 /** Decrypted signing secrets kept, one or two per endpoint in use. */
 const SECRETS_KEPT = 1_000
 
@@ -100,7 +99,7 @@ export class WebhookDispatcher {
 
   /** One claim per tenant among the jobs; a message that two of them name goes to the first only. */
   private async claimAll(jobs: DeliveryJob[]): Promise<Array<repo.ClaimedMessage | null>> {
-    const leaseSeconds = Math.ceil(this.deps.settings.timeoutMs / 1000) + CLAIM_MARGIN_SECONDS
+    const leaseSeconds = webhookClaimSeconds(this.deps.settings.timeoutMs)
     const claimed = new Map<string, repo.ClaimedMessage>()
     await Promise.all(
       [...groupBy(jobs, (job) => job.tenantId)].map(async ([tenantId, group]) => {

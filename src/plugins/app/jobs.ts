@@ -31,7 +31,7 @@ interface SyncJobData {
  */
 async function jobs(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts
-  const settings = { url: config.db.url, ...config.jobs }
+  const settings = { url: config.db.url, ...config.jobs, webhookTimeoutMs: config.webhooks.timeoutMs }
   const boss = createBoss(app.db, settings)
   boss.on('error', (err) => app.log.error({ err }, 'job queue error'))
   const started = boss.start().then(async () => {
