@@ -8,6 +8,7 @@
  * worker, CACHE_STORE=memory: it is the only process writing to the benchmark's database), then an API process with
  * CACHE_STORE=none (what several processes on PostgreSQL without Redis get), then, when REDIS_URL is set, an API
  * process with the Redis cache. The main process runs without Redis, so the sync figures do not depend on it.
+ * BENCH_ONLY=sync runs only the syncs (sized by BENCH_SYNC_PRODUCTS), for work on the sync itself.
  */
 import { randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
@@ -25,6 +26,7 @@ if (!serverUrl) {
   process.exit(2)
 }
 const SYNC_SIZES = (process.env.BENCH_SYNC_PRODUCTS ?? '10000,100000').split(',').map(Number)
+const SYNC_ONLY = process.env.BENCH_ONLY === 'sync'
 const PASSWORD = 'bench passphrase 2026'
 const results: Measurement[] = []
 const notes: string[] = []
@@ -155,18 +157,20 @@ try {
 
   const owner = await signUp('reads')
 
-  const [logins, health] = await Promise.all([
-    load({
-      url: `${base}/api/v1/auth/login`,
-      method: 'POST',
-      connections: 32,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: owner.email, password: PASSWORD })
-    }),
-    load({ url: `${base}/api/v1/health`, connections: 4 })
-  ])
-  results.push(measurement('GET /api/v1/health p99 during 32 concurrent logins', health.p99Ms, 'ms', { below: 20 }))
-  notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
+  if (!SYNC_ONLY) {
+    const [logins, health] = await Promise.all([
+      load({
+        url: `${base}/api/v1/auth/login`,
+        method: 'POST',
+        connections: 32,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: owner.email, password: PASSWORD })
+      }),
+      load({ url: `${base}/api/v1/health`, connections: 4 })
+    ])
+    results.push(measurement('GET /api/v1/health p99 during 32 concurrent logins', health.p99Ms, 'ms', { below: 20 }))
+    notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
+  }
 
   const syncs: Array<{ products: number; token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds }> = []
   for (const products of SYNC_SIZES) syncs.push({ products, ...(await syncCatalogue(products)) })
@@ -181,25 +185,27 @@ try {
     results.push(measurement(`peak RSS growth ${small.products.toLocaleString('en')} → ${large.products.toLocaleString('en')} products`, large.peakRss - small.peakRss, 'MB', { below: 10 }))
   }
 
-  const catalogue = syncs.find((s) => s.products === 10_000) ?? syncs[0]!
-  const tokens = { tenant: owner.token, catalogue: catalogue.token }
-  await measureReads(base, 'memory, one process', tokens, catalogue.products, { tenant: 5_000, list: 3_000 })
-  await withApiProcess({ CACHE_STORE: 'none' }, (url) => measureReads(url, 'none (PostgreSQL only)', tokens, catalogue.products, { tenant: 5_000, list: 3_000 }))
-  const redisUrl = process.env.REDIS_URL
-  if (redisUrl) {
-    const prefix = `bench:${dbName}:`
-    await withApiProcess({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, CACHE_STORE: 'redis' }, (url) =>
-      measureReads(url, 'redis', tokens, catalogue.products, { tenant: 8_000, list: 5_000 })
-    )
-  } else {
-    notes.push('REDIS_URL not set: the reads were not measured with the Redis cache')
-  }
+  if (!SYNC_ONLY) {
+    const catalogue = syncs.find((s) => s.products === 10_000) ?? syncs[0]!
+    const tokens = { tenant: owner.token, catalogue: catalogue.token }
+    await measureReads(base, 'memory, one process', tokens, catalogue.products, { tenant: 5_000, list: 3_000 })
+    await withApiProcess({ CACHE_STORE: 'none' }, (url) => measureReads(url, 'none (PostgreSQL only)', tokens, catalogue.products, { tenant: 5_000, list: 3_000 }))
+    const redisUrl = process.env.REDIS_URL
+    if (redisUrl) {
+      const prefix = `bench:${dbName}:`
+      await withApiProcess({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, CACHE_STORE: 'redis' }, (url) =>
+        measureReads(url, 'redis', tokens, catalogue.products, { tenant: 8_000, list: 5_000 })
+      )
+    } else {
+      notes.push('REDIS_URL not set: the reads were not measured with the Redis cache')
+    }
 
-  const subscriber = await signUp('webhooks')
-  const fanout = await webhookFanout({ base, dbUrl, token: subscriber.token, tenantId: subscriber.tenantId, events: 2_500, endpoints: 4 })
-  results.push(measurement('webhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints), end to end', fanout.deliveriesPerSecond, 'deliveries/s', { atLeast: 500 }))
-  results.push(measurement('webhook fan-out: lost + doubled + bad signatures', fanout.lost + fanout.doubled + fanout.badSignatures, 'messages', { below: 1 }))
-  notes.push(`webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}`)
+    const subscriber = await signUp('webhooks')
+    const fanout = await webhookFanout({ base, dbUrl, token: subscriber.token, tenantId: subscriber.tenantId, events: 2_500, endpoints: 4 })
+    results.push(measurement('webhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints), end to end', fanout.deliveriesPerSecond, 'deliveries/s', { atLeast: 500 }))
+    results.push(measurement('webhook fan-out: lost + doubled + bad signatures', fanout.lost + fanout.doubled + fanout.badSignatures, 'messages', { below: 1 }))
+    notes.push(`webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}`)
+  }
 } finally {
   await stopService(service)
   await fake.close()
