@@ -29,19 +29,27 @@ const count = async (raw: SqlExecutor, text: string, values: unknown[]) => (awai
 /** What is left of a tenant's sync data, seen across tenants so that nothing is hidden by RLS. */
 const remaining = (tenantId: string) =>
   t.app.db.system(async (_tx, raw) => ({
+    products: await count(raw, 'products WHERE tenant_id = $1', [tenantId]),
+    skus: await count(raw, 'skus WHERE tenant_id = $1', [tenantId]),
     levels: await count(raw, 'stock_levels WHERE tenant_id = $1', [tenantId]),
     history: await count(raw, 'stock_history WHERE tenant_id = $1', [tenantId]),
     staged: await count(raw, 'sync_stage_stocks WHERE tenant_id = $1', [tenantId])
   }))
 
 describe('sync tables without foreign keys', () => {
-  it('should delete a tenant’s levels, history and staging with the tenant, and no other tenant’s', async () => {
+  it('should delete a tenant’s products, SKUs, levels, history and staging with the tenant, and no other tenant’s', async () => {
     const [gone, kept] = [await syncedTenant(), await syncedTenant()]
     const before = await remaining(kept.tenantId)
-    expect(await remaining(gone.tenantId)).toEqual({ levels: 4, history: 4, staged: 1 })
+    expect(await remaining(gone.tenantId)).toEqual({ products: 2, skus: 2, levels: 4, history: 4, staged: 1 })
     await t.app.db.system((_tx, raw) => raw.query('DELETE FROM tenants WHERE id = $1', [gone.tenantId]))
-    expect(await remaining(gone.tenantId)).toEqual({ levels: 0, history: 0, staged: 0 })
+    expect(await remaining(gone.tenantId)).toEqual({ products: 0, skus: 0, levels: 0, history: 0, staged: 0 })
     expect(await remaining(kept.tenantId)).toEqual(before)
+  })
+
+  it('should delete the SKUs of a deleted product with their levels and keep the others', async () => {
+    const owner = await syncedTenant()
+    await t.app.db.tenant(owner.tenantId, (_tx, raw) => raw.query('DELETE FROM products WHERE id = (SELECT min(id::text)::uuid FROM products)'))
+    expect(await remaining(owner.tenantId)).toMatchObject({ products: 1, skus: 1, levels: 2 })
   })
 
   it('should delete the levels of a deleted SKU and keep the others', async () => {

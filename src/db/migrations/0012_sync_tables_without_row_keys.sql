@@ -1,3 +1,9 @@
+ALTER TABLE "products" DROP CONSTRAINT "products_tenant_id_tenants_id_fk";
+--> statement-breakpoint
+ALTER TABLE "skus" DROP CONSTRAINT "skus_tenant_id_tenants_id_fk";
+--> statement-breakpoint
+ALTER TABLE "skus" DROP CONSTRAINT "skus_product_id_products_id_fk";
+--> statement-breakpoint
 ALTER TABLE "stock_history" DROP CONSTRAINT "stock_history_tenant_id_tenants_id_fk";
 --> statement-breakpoint
 ALTER TABLE "stock_levels" DROP CONSTRAINT "stock_levels_sku_id_skus_id_fk";
