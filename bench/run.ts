@@ -9,7 +9,7 @@
  * CACHE_STORE=none (what several processes on PostgreSQL without Redis get), then, when REDIS_URL is set, an API
  * process with the Redis cache. The main process runs without Redis, so the sync figures do not depend on it.
  *
- * BENCH_ONLY=fanout runs the webhook fan-out alone. BENCH_COUNT_ROUND_TRIPS=1 puts a counting relay between the
+ * BENCH_ONLY=fanout runs the webhook fan-out alone; BENCH_ONLY=sync runs only the syncs (sized by BENCH_SYNC_PRODUCTS). BENCH_COUNT_ROUND_TRIPS=1 puts a counting relay between the
  * service and PostgreSQL to report database round trips per delivery; the relay adds a hop to every query, so the
  * rates of such a run do not compare with those of a run without it.
  */
@@ -30,7 +30,7 @@ if (!serverUrl) {
   process.exit(2)
 }
 const SYNC_SIZES = (process.env.BENCH_SYNC_PRODUCTS ?? '10000,100000').split(',').map(Number)
-const FANOUT_ONLY = process.env.BENCH_ONLY === 'fanout'
+const ONLY = process.env.BENCH_ONLY
 const PASSWORD = 'bench passphrase 2026'
 const WARM_UP_S = 3
 const results: Measurement[] = []
@@ -162,18 +162,8 @@ async function syncCatalogue(products: number): Promise<{ token: string; seconds
 try {
   await waitForHttp(`${base}/api/v1/health`)
   await new Promise((r) => setTimeout(r, 2_000))
-  if (!FANOUT_ONLY) await measureAllButFanout()
-  const subscriber = await signUp('webhooks')
-  const loadBefore = loadAverage()
-  const fanout = await webhookFanout({ base, dbUrl, token: subscriber.token, tenantId: subscriber.tenantId, events: 2_500, endpoints: 4, servicePid: pid, roundTrips })
-  results.push(measurement('webhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints), end to end', fanout.deliveriesPerSecond, 'deliveries/s', { atLeast: 500 }))
-  results.push(measurement('webhook fan-out: lost + doubled + bad signatures', fanout.lost + fanout.doubled + fanout.badSignatures, 'messages', { below: 1 }))
-  const trips = fanout.roundTripsPerDelivery === null ? 'not counted' : fanout.roundTripsPerDelivery.toFixed(2)
-  notes.push(
-    `webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}; ` +
-      `published in ${fanout.publishSeconds.toFixed(1)} s; CPU per delivery: service ${fanout.cpuMsPerDelivery.toFixed(2)} ms, database ${fanout.databaseCpuMsPerDelivery.toFixed(2)} ms; ` +
-      `database round trips per delivery: ${trips}; load average ${loadBefore} before, ${loadAverage()} after`
-  )
+  if (ONLY !== 'fanout') await measureAllButFanout()
+  if (ONLY !== 'sync') await measureFanout()
 } finally {
   await stopService(service)
   await fake.close()
@@ -188,18 +178,20 @@ async function measureAllButFanout() {
 
   const owner = await signUp('reads')
 
-  const [logins, health] = await Promise.all([
-    load({
-      url: `${base}/api/v1/auth/login`,
-      method: 'POST',
-      connections: 32,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email: owner.email, password: PASSWORD })
-    }),
-    load({ url: `${base}/api/v1/health`, connections: 4 })
-  ])
-  results.push(measurement('GET /api/v1/health p99 during 32 concurrent logins', health.p99Ms, 'ms', { below: 20 }))
-  notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
+  if (ONLY !== 'sync') {
+    const [logins, health] = await Promise.all([
+      load({
+        url: `${base}/api/v1/auth/login`,
+        method: 'POST',
+        connections: 32,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: owner.email, password: PASSWORD })
+      }),
+      load({ url: `${base}/api/v1/health`, connections: 4 })
+    ])
+    results.push(measurement('GET /api/v1/health p99 during 32 concurrent logins', health.p99Ms, 'ms', { below: 20 }))
+    notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
+  }
 
   const syncs: Array<{ products: number; token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds }> = []
   for (const products of SYNC_SIZES) syncs.push({ products, ...(await syncCatalogue(products)) })
@@ -213,6 +205,7 @@ async function measureAllButFanout() {
     const [small, large] = [syncs[0]!, syncs.at(-1)!]
     results.push(measurement(`peak RSS growth ${small.products.toLocaleString('en')} → ${large.products.toLocaleString('en')} products`, large.peakRss - small.peakRss, 'MB', { below: 10 }))
   }
+  if (ONLY === 'sync') return
 
   const catalogue = syncs.find((s) => s.products === 10_000) ?? syncs[0]!
   const tokens = { tenant: owner.token, catalogue: catalogue.token }
@@ -227,6 +220,20 @@ async function measureAllButFanout() {
   } else {
     notes.push('REDIS_URL not set: the reads were not measured with the Redis cache')
   }
+}
+
+async function measureFanout() {
+  const subscriber = await signUp('webhooks')
+  const loadBefore = loadAverage()
+  const fanout = await webhookFanout({ base, dbUrl, token: subscriber.token, tenantId: subscriber.tenantId, events: 2_500, endpoints: 4, servicePid: pid, roundTrips })
+  results.push(measurement('webhook fan-out: 10,000 deliveries (2,500 events × 4 endpoints), end to end', fanout.deliveriesPerSecond, 'deliveries/s', { atLeast: 500 }))
+  results.push(measurement('webhook fan-out: lost + doubled + bad signatures', fanout.lost + fanout.doubled + fanout.badSignatures, 'messages', { below: 1 }))
+  const trips = fanout.roundTripsPerDelivery === null ? 'not counted' : fanout.roundTripsPerDelivery.toFixed(2)
+  notes.push(
+    `webhook fan-out: ${fanout.deliveries} delivered in ${fanout.seconds.toFixed(1)} s; lost ${fanout.lost}, doubled ${fanout.doubled}, bad signatures ${fanout.badSignatures}; ` +
+      `published in ${fanout.publishSeconds.toFixed(1)} s; CPU per delivery: service ${fanout.cpuMsPerDelivery.toFixed(2)} ms, database ${fanout.databaseCpuMsPerDelivery.toFixed(2)} ms; ` +
+      `database round trips per delivery: ${trips}; load average ${loadBefore} before, ${loadAverage()} after`
+  )
 }
 
 const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version }

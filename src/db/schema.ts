@@ -125,11 +125,18 @@ export const auditEvents = pgTable(
 
 const ts = (name: string) => timestamp(name, { withTimezone: true })
 
+/**
+ * The tables a sync writes row by row in the hundreds of thousands (products, SKUs, levels, history, staging) have
+ * no foreign keys: a key is a check per written row, and those checks were a third of a first 100,000-product merge
+ * and half of staging. Every id they hold comes from a join with its parent in the same statement, and parents are
+ * never deleted but with their tenant. What a cascade did is done by statement-level triggers instead (migration
+ * 0013): deleting a tenant, a product, a SKU or a warehouse deletes the rows that name it, in one statement per delete.
+ */
 export const products = pgTable(
   'products',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: tenantRef(),
+    tenantId: uuid('tenant_id').notNull(),
     marketplaceType: text('marketplace_type').notNull(),
     externalId: text('external_id').notNull(),
     vendorCode: text('vendor_code'),
@@ -162,10 +169,8 @@ export const skus = pgTable(
   'skus',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: tenantRef(),
-    productId: uuid('product_id')
-      .notNull()
-      .references(() => products.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id').notNull(),
+    productId: uuid('product_id').notNull(),
     marketplaceType: text('marketplace_type').notNull(),
     externalId: text('external_id').notNull(),
     size: text('size'),
@@ -190,21 +195,13 @@ export const warehouses = pgTable(
   (t) => [uniqueIndex('warehouses_external_key').on(t.tenantId, t.marketplaceType, t.externalId)]
 )
 
-/**
- * `tenant_id` and `product_id` are the SKU's, copied for RLS and for reads by product; they have no foreign keys of
- * their own because the SKU's key already removes the level with its tenant or product (cascading through the
- * SKU), and each key costs a check per written row: two of the four checks were half of a 500,000-row merge.
- */
+/** No foreign keys: see `products`. `tenant_id` and `product_id` are the SKU's, copied for RLS and for reads by product. */
 export const stockLevels = pgTable(
   'stock_levels',
   {
     tenantId: uuid('tenant_id').notNull(),
-    skuId: uuid('sku_id')
-      .notNull()
-      .references(() => skus.id, { onDelete: 'cascade' }),
-    warehouseId: uuid('warehouse_id')
-      .notNull()
-      .references(() => warehouses.id, { onDelete: 'cascade' }),
+    skuId: uuid('sku_id').notNull(),
+    warehouseId: uuid('warehouse_id').notNull(),
     productId: uuid('product_id').notNull(),
     quantity: integer('quantity').notNull(),
     reserved: integer('reserved').notNull().default(0),
@@ -219,11 +216,11 @@ export const stockLevels = pgTable(
   ]
 )
 
-/** One row per level change, stamped with the sync that saw it; an unchanged level adds nothing. */
+/** One row per level change, stamped with the sync that saw it; an unchanged level adds nothing. No foreign keys: see `products`. */
 export const stockHistory = pgTable(
   'stock_history',
   {
-    tenantId: tenantRef(),
+    tenantId: uuid('tenant_id').notNull(),
     skuId: uuid('sku_id').notNull(),
     warehouseId: uuid('warehouse_id').notNull(),
     productId: uuid('product_id').notNull(),
@@ -272,10 +269,10 @@ export const syncJobs = pgTable(
   ]
 )
 
-/** Columns every staging row starts with: the sync attempt it belongs to and the marketplace it came from. */
+/** Columns every staging row starts with: the sync attempt it belongs to and the marketplace it came from. No foreign keys: see `products`. */
 const stageScope = () => ({
   syncJobId: uuid('sync_job_id').notNull(),
-  tenantId: tenantRef(),
+  tenantId: uuid('tenant_id').notNull(),
   marketplaceType: text('marketplace_type').notNull()
 })
 

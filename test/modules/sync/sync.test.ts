@@ -85,6 +85,28 @@ describe('sync', () => {
       expect(await counts(owner.tenantId)).toMatchObject({ products: 117, archived: 3 })
     })
 
+    it('should bring back archived products that return and store the marketplace’s current details', async () => {
+      const { owner, apiKey } = await tenantWithWildberries()
+      await runSync(owner)
+      const details = (tenantId: string) =>
+        t.app.db.tenant(tenantId, async (_tx, raw) => {
+          const products = await raw.query('SELECT external_id, name, vendor_code, archived, archived_at FROM products ORDER BY external_id')
+          const skus = await raw.query('SELECT external_id, product_id, size, barcodes FROM skus ORDER BY external_id')
+          return { products: products.rows, skus: skus.rows }
+        })
+      const synced = await details(owner.tenantId)
+      t.fake.sellers.update(apiKey, { removedProducts: [0] })
+      await runSync(owner)
+      t.fake.sellers.update(apiKey, { removedProducts: [] })
+      await t.app.db.tenant(owner.tenantId, async (_tx, raw) => {
+        await raw.query(`UPDATE products SET name = 'stale', vendor_code = NULL WHERE external_id = (SELECT max(external_id) FROM products)`)
+        await raw.query(`UPDATE skus SET size = 'stale', barcodes = '{}' WHERE external_id = (SELECT max(external_id) FROM skus)`)
+      })
+      await runSync(owner)
+      expect(await details(owner.tenantId)).toEqual(synced)
+      expect(await counts(owner.tenantId)).toMatchObject({ products: 120, archived: 0 })
+    })
+
     it('should return the same job for a burst of requests', async () => {
       const { owner } = await tenantWithWildberries()
       const results = await Promise.all(Array.from({ length: 8 }, () => t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })))
