@@ -29,7 +29,7 @@ import readiness from './plugins/app/readiness.js'
 import redis from './plugins/app/redis.js'
 import security from './plugins/app/security.js'
 import services from './plugins/app/services.js'
-import { validatorCompiler } from './plugins/app/validation.js'
+import { serializerFactory, validatorCompiler } from './plugins/app/validation.js'
 import httpHardening from './plugins/external/http-hardening.js'
 import openapi from './plugins/external/swagger.js'
 import { ProblemSchema } from './schemas.js'
@@ -73,6 +73,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
     keepAliveTimeout: 72_000,
     requestTimeout: 60_000,
     return503OnClosing: true,
+    schemaController: { compilersFactory: { buildSerializer: serializerFactory() } },
     // Creating the embedded database (initdb) and migrating can take several seconds on a busy machine.
     pluginTimeout: 120_000
   }
