@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import os from 'node:os'
 import autocannon from 'autocannon'
@@ -44,11 +44,35 @@ export function rssMb(pid: number): number {
   return kb / 1024
 }
 
+/** The fields of /proc/PID/stat from the third on: after the parenthesised command name, which may hold spaces. */
+function procStat(pid: number | string): string[] {
+  return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+}
+
 /** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux; USER_HZ is 100). */
 export function cpuSeconds(pid: number): number {
-  // The command name (field 2) may hold spaces; the fields counted from 3 start after its closing parenthesis.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  const fields = procStat(pid)
   return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
+/** CPU ms of a process and its descendants, alive or reaped by them (/proc counts in USER_HZ, 100 per second on Linux). */
+export function treeCpuMs(rootPid: number): number {
+  const stats = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((pid) => {
+      try {
+        const fields = procStat(pid)
+        return [{ pid: Number(pid), ppid: Number(fields[1]), ticks: [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) }]
+      } catch {
+        return []
+      }
+    })
+  const tree = new Set([rootPid])
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const stat of stats) if (tree.has(stat.ppid) && !tree.has(stat.pid)) grew = Boolean(tree.add(stat.pid))
+  }
+  return stats.filter((stat) => tree.has(stat.pid)).reduce((sum, stat) => sum + stat.ticks * 10, 0)
 }
 
 /** Samples a process's RSS every 50 ms until stopped; returns the peak. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, registerTenant, type TestApp } from '../helpers/app.js'
+import { waitFor } from '../helpers/wait.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -27,8 +28,10 @@ describe('HTTP behaviour', () => {
   })
 
   it('should report readiness of the database', async () => {
-    const res = await t.app.inject('/api/v1/health/ready')
-    expect(res.statusCode).toBe(200)
+    const res = await waitFor(async () => {
+      const answer = await t.app.inject('/api/v1/health/ready')
+      return answer.statusCode === 200 && answer
+    }, 'readiness')
     expect(res.json().checks.database).toBe('ok')
   })
 

@@ -6,7 +6,7 @@ import { version } from '../../version.js'
 
 const tags = ['health']
 
-const Check = Type.Union([Type.Literal('ok'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('not_configured')])
+const Check = Type.Union([Type.Literal('ok'), Type.Literal('down'), Type.Literal('degraded'), Type.Literal('starting'), Type.Literal('not_configured')])
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const started = Date.now()
@@ -30,7 +30,7 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { public: true },
       schema: {
         tags,
-        summary: 'Readiness: the database (and Redis, when configured) answer',
+        summary: 'Readiness: the database (and Redis, when configured) answer, and the job queue and workers have started',
         response: {
           200: Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]), checks: Type.Record(Type.String(), Check) }),
           ...problems(503)
@@ -39,8 +39,8 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const checks = await app.readiness.check()
-      const down = Object.entries(checks).filter(([, state]) => state === 'down').map(([name]) => name)
-      if (down.length > 0) return sendProblem(request, reply, 503, `Not ready: ${down.join(', ')} down`, { checks })
+      const notUp = Object.entries(checks).filter(([, state]) => state === 'down' || state === 'starting')
+      if (notUp.length > 0) return sendProblem(request, reply, 503, `Not ready: ${notUp.map(([name, state]) => `${name} ${state}`).join(', ')}`, { checks })
       const degraded = Object.values(checks).includes('degraded')
       return { status: degraded ? ('degraded' as const) : ('ok' as const), checks }
     }

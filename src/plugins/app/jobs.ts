@@ -11,7 +11,7 @@ import type { CheckState } from './readiness.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Resolves to the started queue. Start-up does not wait for it, so the API can answer meanwhile. */
+    /** Resolves to the started queue, starting it if it has not started yet. Start-up does not wait for it. */
     boss: () => Promise<PgBoss>
   }
 }
@@ -25,37 +25,53 @@ interface SyncJobData {
 }
 
 /**
- * The job queue (pg-boss) and, unless this process serves the API only, its workers. The queue starts beside the
- * HTTP server rather than before it (it takes a few hundred milliseconds); whatever enqueues awaits it. Workers
- * drain on close: running syncs finish (up to the shutdown timeout) before the database closes.
+ * The job queue (pg-boss) and, unless this process serves the API only, its workers. Both start once the app is
+ * ready and the server has had its turn to listen: on PGlite every query of theirs runs on the thread that also
+ * answers HTTP, and the API does not need them to serve. Until both are up, readiness says `jobs: starting` (503).
+ * Whatever enqueues before then starts the queue itself if need be and waits for it, outside its transaction, so
+ * nothing is lost. Workers drain on close: running syncs finish (up to the shutdown timeout) before the database
+ * closes.
  */
 async function jobs(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts
   const settings = { url: config.db.url, ...config.jobs, webhookTimeoutMs: config.webhooks.timeoutMs }
   const boss = createBoss(app.db, settings)
   boss.on('error', (err) => app.log.error({ err }, 'job queue error'))
-  const started = boss.start().then(async () => {
-    await createQueues(boss, settings)
-    return boss
-  })
-  // The rejection is reported by readiness and by every enqueue; this only keeps it from being unhandled.
-  started.catch((err: unknown) => app.log.error({ err }, 'job queue failed to start'))
-  app.decorate('boss', () => started)
+  let started: Promise<PgBoss> | undefined
+  const start = () => {
+    started ??= boss.start().then(async () => {
+      await createQueues(boss, settings)
+      return boss
+    })
+    return started
+  }
+  app.decorate('boss', start)
+  let state: CheckState = 'starting'
   let deliveryWorkers: Promise<DeliveryWorkers[]> = Promise.resolve([])
+  let closing = false
   app.addHook('onReady', async () => {
-    app.readiness.register('jobs', () => started.then((): CheckState => 'ok'))
+    app.readiness.register('jobs', async () => state)
+    // After this turn of the event loop, in which listen() binds the port.
+    setImmediate(() => {
+      if (closing) return
+      const queue = start()
+      deliveryWorkers = config.role === 'api' ? queue.then(() => []) : queue.then(() => startWorkers(app, boss, config))
+      deliveryWorkers.then(
+        () => (state = 'ok'),
+        (err: unknown) => {
+          state = 'down'
+          app.log.error({ err }, 'job queue or workers failed to start')
+        }
+      )
+    })
   })
   app.addHook('onClose', async () => {
+    closing = true
+    if (!started) return
     await started.catch(() => undefined)
     const workers = await deliveryWorkers.catch((): DeliveryWorkers[] => [])
     await Promise.all(workers.map((w) => w.stop()))
     await boss.stop({ graceful: true, wait: true, timeout: config.shutdownTimeoutMs })
-  })
-
-  if (config.role === 'api') return
-  app.addHook('onReady', async () => {
-    deliveryWorkers = started.then(() => startWorkers(app, boss, config))
-    deliveryWorkers.catch((err: unknown) => app.log.error({ err }, 'job workers failed to start'))
   })
 }
 

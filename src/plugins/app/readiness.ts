@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
-export type CheckState = 'ok' | 'down' | 'degraded'
+/** `starting`: not up yet, and expected to be; readiness answers 503 until it is. */
+export type CheckState = 'ok' | 'down' | 'degraded' | 'starting'
 type Check = () => Promise<CheckState>
 
 declare module 'fastify' {

@@ -1,0 +1,5 @@
+/** Builds dist/ and records what the build read and wrote. */
+export function build(): Promise<void>
+/** Whether the build in `root` (the project by default) is missing, incomplete or older than one of its inputs. */
+export function isStale(root?: string): boolean
+export function buildIfStale(): Promise<void>
