@@ -1,17 +1,18 @@
 import { SerializerSelector } from '@fastify/fast-json-stringify-compiler'
 import { describe, expect, it } from 'vitest'
 import { cacheable } from '../../src/cache/cache.js'
-import { rememberingSerializers } from '../../src/plugins/app/serialization.js'
+import { responseSerializers } from '../../src/plugins/app/serialization.js'
 
 const schema = { type: 'object', properties: { name: { type: 'string' }, total: { type: 'integer' } } }
 const route = { method: 'GET', url: '/things', httpStatus: '200', schema }
 
-/** Fastify's own serializers, counting how often one runs. */
+/** Fastify's own serializers, counting how often one is compiled and how often one runs. */
 function countingSerializers() {
-  const runs = { count: 0 }
+  const runs = { count: 0, compiled: 0 }
   const factory: ReturnType<typeof SerializerSelector> = (externalSchemas, options) => {
     const compile = SerializerSelector()(externalSchemas, options)
     return (definition) => {
+      runs.compiled++
       const serialize = compile(definition)
       return (data) => {
         runs.count++
@@ -19,10 +20,18 @@ function countingSerializers() {
       }
     }
   }
-  return { runs, serializerFor: rememberingSerializers(factory)()(route) }
+  return { runs, serializerFor: responseSerializers(factory)()(route) }
 }
 
 describe('response serialization', () => {
+  it('should compile a serializer when its response is first sent, once', () => {
+    const { runs, serializerFor: serialize } = countingSerializers()
+    expect(runs.compiled).toBe(0)
+    serialize({ name: 'Boots', total: 3 })
+    serialize({ name: 'Hat', total: 1 })
+    expect(runs.compiled).toBe(1)
+  })
+
   it('should serialize a cached value once, however often it is served', () => {
     const { runs, serializerFor: serialize } = countingSerializers()
     const cached = cacheable({ name: 'Boots', total: 3, internal: 'not in the schema' })
