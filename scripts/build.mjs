@@ -1,7 +1,7 @@
 // Bundles the service into dist/. Start-up then loads one file instead of transpiling ~100 TypeScript modules on
 // the fly and resolving the libraries' modules one by one. `npm ci` builds once (the `prepare` script); `npm start`
 // and the other run scripts go through scripts/launch.mjs, which rebuilds only when a source changed since.
-import { readFileSync, renameSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
@@ -11,6 +11,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RECORD = 'dist/build-record.json'
 /** Inputs esbuild does not list as such but that change its output. */
 const CONFIG_INPUTS = ['scripts/build.mjs', 'package.json', 'tsconfig.json']
+/** Where the server's code-split chunks go, beside its entry point. */
+const CHUNKS = path.join('dist', 'chunks')
 
 export async function build() {
   const startedAt = Date.now()
@@ -34,19 +36,26 @@ export async function build() {
   const results = await Promise.all([
     // The server with its libraries: one file to read and compile instead of ~1,300 modules to resolve one by one,
     // which took longer than the rest of start-up. Kept out: packages that read files beside their own code
-    // (PGlite's WebAssembly, Swagger UI's assets, argon2's native addon) and pg's optional native binding.
+    // (PGlite's WebAssembly, argon2's native addon) and pg's optional native binding. Swagger UI is told where its
+    // assets are (src/plugins/external/swagger.ts).
     esbuild({
       ...common,
       entryPoints: ['src/server.ts'],
-      external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@fastify/swagger-ui', '@node-rs/argon2', 'pg-native'],
+      // What is imported dynamically (the app behind the early database open, each database driver, Redis,
+      // the job queue) becomes a chunk of its own: start-up parses only the code the process uses.
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      external: ['@electric-sql/pglite', '@electric-sql/pglite/*', '@node-rs/argon2', 'pg-native'],
       // CommonJS libraries inside an ES module still call require() for Node's built-ins.
       banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" }
     }),
     esbuild({ ...common, entryPoints: ['src/cli/migrate.ts', 'src/cli/rotate-keys.ts', 'src/cli/set-plan.ts'], packages: 'external' })
   ])
-  const outputFiles = results.flatMap((result) => result.outputFiles)
-  // Each file is replaced in one rename, so a process starting meanwhile (start:api beside start:worker) reads
-  // either the old bundle or the new one, never half of one.
+  const inChunks = (file) => path.relative(ROOT, file.path).startsWith(CHUNKS + path.sep)
+  // Chunks first, entry points last, each file replaced in one rename: a process starting meanwhile (start:api
+  // beside start:worker) reads either the old entry or the new one, never half of one, and every chunk the new
+  // entry imports is already there.
+  const outputFiles = results.flatMap((result) => result.outputFiles).sort((a, b) => Number(inChunks(b)) - Number(inChunks(a)))
   for (const file of outputFiles) {
     mkdirSync(path.dirname(file.path), { recursive: true })
     writeFileSync(`${file.path}.tmp`, file.contents)
@@ -54,7 +63,21 @@ export async function build() {
   }
   const listed = (key) => [...new Set(results.flatMap((result) => Object.keys(result.metafile[key])))]
   const record = { startedAt, inputs: [...listed('inputs'), ...CONFIG_INPUTS], outputs: listed('outputs') }
+  removeUnlistedChunks(ROOT, record.outputs)
   writeFileSync(path.join(ROOT, RECORD), JSON.stringify(record))
+}
+
+/**
+ * Chunk names carry a hash of their content, so every rebuild that changes one adds a file; without this dist/ would
+ * grow by megabytes per edit. A process still running an older build has imported its chunks during its start-up.
+ */
+export function removeUnlistedChunks(root, outputs) {
+  const kept = new Set(outputs.map((file) => path.resolve(root, file)))
+  const dir = path.join(root, CHUNKS)
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name)
+    if (!kept.has(file)) rmSync(file, { force: true })
+  }
 }
 
 /** True when dist/ is missing, incomplete, or older than any file the last build read (a deleted one included). */

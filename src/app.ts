@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config/env.js'
+import type { Database } from './db/database.js'
 import alertRoutes from './modules/alerts/routes.js'
 import { StockAlertEvent } from './modules/alerts/schemas.js'
 import auditRoutes from './modules/audit/routes.js'
@@ -84,7 +85,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
  * The application as a plugin: infrastructure first, then domain services, then routes. Not encapsulated, so
  * the process and the tests see its decorators (`db`, `services`) on the instance they build.
  */
-export const app = fp(async function app(instance: FastifyInstance, opts: { config: Config }) {
+export const app = fp(async function app(instance: FastifyInstance, opts: AppOptions) {
   const { config } = opts
   instance.setValidatorCompiler(validatorCompiler())
   // Only JSON bodies are accepted; anything else (text/plain included) is a 415.
@@ -100,7 +101,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   await instance.register(problemDetails)
   await instance.register(httpHardening, { config })
   await instance.register(openapi)
-  await instance.register(database, { config })
+  await instance.register(database, { config, opening: opts.database })
   await instance.register(readiness)
   await instance.register(redis, { config })
   await instance.register(security, { config })
@@ -133,10 +134,20 @@ export const app = fp(async function app(instance: FastifyInstance, opts: { conf
   )
 })
 
+export interface AppOptions {
+  config: Config
+  /** A database the caller has already begun to open; by default the app opens `config.db` itself. */
+  database?: Promise<Database>
+}
+
 /** Builds a ready-to-listen (or inject) instance: what the server process and the tests both use. */
-export async function buildApp(config: Config, options: Partial<FastifyServerOptions> = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  config: Config,
+  options: Partial<FastifyServerOptions> = {},
+  database?: Promise<Database>
+): Promise<FastifyInstance> {
   const instance = Fastify({ ...serverOptions(config), ...options }).withTypeProvider<TypeBoxTypeProvider>()
-  await instance.register(app, { config })
+  await instance.register(app, { config, database })
   await instance.ready()
   return instance
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateFernetKey } from '../src/security/fernet.js'
+import { createTestDatabase } from './helpers/database.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 
@@ -24,8 +25,9 @@ interface Started {
   waitFor(text: string): Promise<void>
 }
 
-function startServer(env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+/** From source by default; `args` runs something else in Node, e.g. the built bundle through npm start's launcher. */
+function startServer(env: Record<string, string>, args = ['--import', 'tsx', 'src/server.ts']): Started {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -111,3 +113,44 @@ describe('server process', () => {
     expect(stdout).toContain('SECRET_KEY and ENCRYPTION_MASTER_KEY not set')
   }, 60_000)
 })
+
+describe('the built server, as npm start runs it', () => {
+  it('should serve the API, readiness, the docs and their assets from the bundle, and exit 0 on SIGTERM', async () => {
+    // On the database the suite runs on (CI: PostgreSQL and Redis), so each lazily loaded driver chunk is exercised.
+    const database = await createTestDatabase()
+    const port = await freePort()
+    const env = { PORT: String(port), DATA_DIR: dataDir, ...(database.url ? { DATABASE_URL: database.url } : {}), ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}) }
+    // The API role: a queue without workers, so this process takes no other test's jobs.
+    const server = startServer(env, ['scripts/launch.mjs', 'server', '--role=api'])
+    try {
+      await server.waitFor('"msg":"ready"')
+      const base = `http://127.0.0.1:${port}`
+      const ready = await waitForOk(`${base}/api/v1/health/ready`)
+      expect(await ready.json()).toMatchObject({ status: 'ok' })
+      const docs = await fetch(`${base}/docs/static/index.html`)
+      expect(docs.status).toBe(200)
+      expect(await docs.text()).toContain('swagger-ui')
+      const css = await fetch(`${base}/docs/static/swagger-ui.css`)
+      expect(css.status).toBe(200)
+      expect(css.headers.get('content-type')).toContain('text/css')
+      expect((await css.text()).length).toBeGreaterThan(10_000)
+      const openapi = await fetch(`${base}/openapi.json`)
+      expect(await openapi.json()).toMatchObject({ openapi: '3.1.0' })
+      server.kill('SIGTERM')
+      expect((await server.exit).code).toBe(0)
+    } finally {
+      server.kill('SIGKILL')
+      await database.drop()
+    }
+  }, 120_000)
+})
+
+/** Readiness turns 200 once the queue has started, shortly after the server listens. */
+async function waitForOk(url: string): Promise<Response> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const res = await fetch(url)
+    if (res.ok) return res
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`${url} did not answer 200`)
+}

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises'
-import PgBoss from 'pg-boss'
+import type PgBoss from 'pg-boss'
 import type { Database, SqlExecutor } from '../db/database.js'
 
 /** Queue names, one per kind of background work. */
@@ -40,7 +40,9 @@ export interface QueueSettings {
  * pg-boss on both backends: on PostgreSQL through a connection string, on PGlite through pg-boss's `db` adapter
  * over the same in-process instance (one writer; PGlite serialises transactions, so this is safe).
  */
-export function createBoss(db: Database, settings: QueueSettings): PgBoss {
+export async function createBoss(db: Database, settings: QueueSettings): Promise<PgBoss> {
+  // Loaded with the queue, which starts after the server listens: pg-boss and its cron parser stay off start-up.
+  const { default: PgBoss } = await import('pg-boss')
   const common = { schema: 'pgboss', application_name: 'stock-tracker-jobs', maintenanceIntervalSeconds: settings.maintenanceIntervalSeconds }
   if (settings.url) return new PgBoss({ ...common, connectionString: settings.url, max: 4 })
   return new PgBoss({

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import { Redis, type ChainableCommander } from 'ioredis'
+import type { ChainableCommander, Redis } from 'ioredis'
 import type { Config } from '../config/env.js'
 
 /**
@@ -9,6 +9,9 @@ import type { Config } from '../config/env.js'
  * Start-up does not wait for Redis beyond one connection attempt.
  */
 export async function connectRedis(url: string, settings: Config['redis'], log: FastifyBaseLogger): Promise<Redis> {
+  // Loaded only when Redis is configured. Through `default` (the CommonJS module itself), the one export that
+  // both Node's loader and the bundle's chunks give a CommonJS package.
+  const { Redis } = (await import('ioredis')).default
   const client = new Redis(url, {
     keyPrefix: settings.keyPrefix,
     lazyConnect: true,

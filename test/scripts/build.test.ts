@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { isStale } from '../../scripts/build.mjs'
+import { isStale, removeUnlistedChunks } from '../../scripts/build.mjs'
 
 /** A project folder whose last build started at `builtAt` and read src/a.ts, wrote dist/a.js. */
 async function builtProject(root: string, builtAt: number): Promise<void> {
@@ -46,5 +46,20 @@ describe('isStale (npm start rebuilds only then)', () => {
   it('should be stale when there is no record of a build', async () => {
     await rm(path.join(root, 'dist', 'build-record.json'))
     expect(isStale(root)).toBe(true)
+  })
+})
+
+describe('removeUnlistedChunks (dist/ does not grow with every rebuild)', () => {
+  let root: string
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'stock-tracker-chunks-'))
+    await mkdir(path.join(root, 'dist', 'chunks'), { recursive: true })
+  })
+  afterEach(() => rm(root, { recursive: true, force: true }))
+
+  it('should delete the chunks of earlier builds and keep the ones the new build listed', async () => {
+    for (const name of ['app-NEW.js', 'app-NEW.js.map', 'app-OLD.js', 'app-OLD.js.map']) await writeFile(path.join(root, 'dist', 'chunks', name), '')
+    removeUnlistedChunks(root, ['dist/server.js', 'dist/chunks/app-NEW.js', 'dist/chunks/app-NEW.js.map'])
+    expect((await readdir(path.join(root, 'dist', 'chunks'))).sort()).toEqual(['app-NEW.js', 'app-NEW.js.map'])
   })
 })

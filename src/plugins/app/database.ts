@@ -9,10 +9,13 @@ declare module 'fastify' {
   }
 }
 
-/** Opens the database (embedded PGlite or PostgreSQL) and applies pending migrations before the server listens. */
-async function database(app: FastifyInstance, opts: { config: Config }) {
+/**
+ * Opens the database (embedded PGlite or PostgreSQL), or takes over the one the process began to open, and applies
+ * pending migrations before the server listens.
+ */
+async function database(app: FastifyInstance, opts: { config: Config; opening?: Promise<Database> | undefined }) {
   const { db: settings } = opts.config
-  const db = await openDatabase(settings)
+  const db = await (opts.opening ?? openDatabase(settings))
   app.addHook('onClose', () => db.close())
   if (settings.migrateOnStart) {
     const started = Date.now()

@@ -35,11 +35,14 @@ interface SyncJobData {
 async function jobs(app: FastifyInstance, opts: { config: Config }) {
   const { config } = opts
   const settings = { url: config.db.url, ...config.jobs, webhookTimeoutMs: config.webhooks.timeoutMs }
-  const boss = createBoss(app.db, settings)
-  boss.on('error', (err) => app.log.error({ err }, 'job queue error'))
   let started: Promise<PgBoss> | undefined
+  // Kept apart from `started`: a queue that failed half-way through starting is still stopped on close.
+  let created: PgBoss | undefined
   const start = () => {
-    started ??= boss.start().then(async () => {
+    started ??= createBoss(app.db, settings).then(async (boss) => {
+      created = boss
+      boss.on('error', (err) => app.log.error({ err }, 'job queue error'))
+      await boss.start()
       await createQueues(boss, settings)
       return boss
     })
@@ -55,7 +58,7 @@ async function jobs(app: FastifyInstance, opts: { config: Config }) {
     setImmediate(() => {
       if (closing) return
       const queue = start()
-      deliveryWorkers = config.role === 'api' ? queue.then(() => []) : queue.then(() => startWorkers(app, boss, config))
+      deliveryWorkers = config.role === 'api' ? queue.then(() => []) : queue.then((boss) => startWorkers(app, boss, config))
       deliveryWorkers.then(
         () => (state = 'ok'),
         (err: unknown) => {
@@ -71,7 +74,7 @@ async function jobs(app: FastifyInstance, opts: { config: Config }) {
     await started.catch(() => undefined)
     const workers = await deliveryWorkers.catch((): DeliveryWorkers[] => [])
     await Promise.all(workers.map((w) => w.stop()))
-    await boss.stop({ graceful: true, wait: true, timeout: config.shutdownTimeoutMs })
+    await created?.stop({ graceful: true, wait: true, timeout: config.shutdownTimeoutMs })
   })
 }
 
