@@ -69,7 +69,9 @@ export async function build() {
 
 /**
  * Chunk names carry a hash of their content, so every rebuild that changes one adds a file; without this dist/ would
- * grow by megabytes per edit. A process still running an older build has imported its chunks during its start-up.
+ * grow by megabytes per edit. A process still running an older build has imported its chunks during its start-up,
+ * except undici's, which it imports on its first outbound call: that chunk holds only the library, so a rebuild of our
+ * sources leaves its name (and file) as it was.
  */
 export function removeUnlistedChunks(root, outputs) {
   const kept = new Set(outputs.map((file) => path.resolve(root, file)))

@@ -1,5 +1,4 @@
 import type { IncomingHttpHeaders } from 'node:http'
-import { request } from 'undici'
 import {
   MarketplaceAuthError,
   MarketplaceProtocolError,
@@ -8,6 +7,7 @@ import {
   type MarketplaceError,
   type MarketplaceErrorInit
 } from '../errors.js'
+import { undici } from '../../http/undici.js'
 import type { MarketplaceCallEvent, MarketplaceClientOptions, MarketplaceType } from '../types.js'
 import type { BodyCheck } from './decode.js'
 import { redact, serverMessage } from './error-detail.js'
@@ -145,6 +145,7 @@ export class Transport {
 
   private async exchange(call: Call<unknown>, signal: AbortSignal): Promise<RawResponse> {
     const hasBody = call.body !== undefined
+    const { request } = await undici()
     const response = await request(joinUrl(call.baseUrl, call.path ?? call.endpoint.template), {
       method: call.endpoint.method,
       headers: hasBody ? { ...this.headers, 'content-type': 'application/json' } : this.headers,

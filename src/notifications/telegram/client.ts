@@ -1,4 +1,4 @@
-import { request } from 'undici'
+import { undici } from '../../http/undici.js'
 
 export { splitMessage } from './split-message.js'
 
@@ -84,6 +84,7 @@ export class TelegramClient {
     let status: number
     let text: string
     try {
+      const { request } = await undici()
       const response = await request(`${this.#baseUrl}/bot${token}/${method}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },

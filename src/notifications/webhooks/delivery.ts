@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
-import { request } from 'undici'
+import { undici } from '../../http/undici.js'
 import { createPinnedAgent, type PinnedAgents } from './pinned-agent.js'
 import { parseRetryAfter } from './retry-after.js'
 import {
@@ -68,7 +68,8 @@ async function attemptDelivery(input: DeliveryInput): Promise<Omit<DeliveryResul
     return failure(describe(error))
   }
 
-  const agent = input.agents?.for(target.url.origin, target.addresses, timeoutMs) ?? createPinnedAgent(target.addresses, timeoutMs)
+  const { request } = await undici()
+  const agent = await (input.agents?.for(target.url.origin, target.addresses, timeoutMs) ?? createPinnedAgent(target.addresses, timeoutMs))
   try {
     const response = await request(target.url, {
       method: 'POST',

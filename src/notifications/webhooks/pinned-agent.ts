@@ -1,7 +1,8 @@
 import type { LookupAddress } from 'node:dns'
 import type { LookupFunction } from 'node:net'
 import { LRUCache } from 'lru-cache'
-import { Agent } from 'undici'
+import type { Agent } from 'undici'
+import { undici } from '../../http/undici.js'
 
 /**
  * A resolver for `net.connect` that never asks DNS: it answers with the addresses that already passed
@@ -28,7 +29,8 @@ export function pinnedLookup(addresses: LookupAddress[]): LookupFunction {
  * An undici dispatcher whose connections go only to the given addresses. The URL keeps its host name,
  * so the Host header, TLS SNI and certificate checks still use the name.
  */
-export function createPinnedAgent(addresses: LookupAddress[], connectTimeoutMs: number): Agent {
+export async function createPinnedAgent(addresses: LookupAddress[], connectTimeoutMs: number): Promise<Agent> {
+  const { Agent } = await undici()
   return new Agent({ connect: { lookup: pinnedLookup(addresses), timeout: connectTimeoutMs } })
 }
 
@@ -41,13 +43,14 @@ const DEFAULT_MAX_AGENTS = 256
  * that resolves differently later gets another agent, whose connections go only to the newly checked addresses.
  */
 export class PinnedAgents {
-  private readonly agents: LRUCache<string, Agent>
+  // Promises, kept from the first ask on: deliveries to one receiver that start together share one agent.
+  private readonly agents: LRUCache<string, Promise<Agent>>
 
   constructor(max = DEFAULT_MAX_AGENTS) {
-    this.agents = new LRUCache({ max, dispose: (agent) => void agent.close().catch(() => undefined) })
+    this.agents = new LRUCache({ max, dispose: (agent) => void agent.then((a) => a.close()).catch(() => undefined) })
   }
 
-  for(origin: string, addresses: LookupAddress[], connectTimeoutMs: number): Agent {
+  for(origin: string, addresses: LookupAddress[], connectTimeoutMs: number): Promise<Agent> {
     const key = `${origin} ${connectTimeoutMs} ${addresses.map((a) => `${a.family}/${a.address}`).join(',')}`
     let agent = this.agents.get(key)
     if (!agent) {
