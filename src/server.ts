@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace'
 import { ConfigError, loadConfig, type ProcessRole } from './config/env.js'
 import { resolveSecrets } from './config/secrets.js'
-import { openDatabase } from './db/database.js'
+import { beginOpening } from './db/database.js'
 
 /** The process: configuration, secrets, listening and signals. The application itself lives in app.ts. */
 function roleFromArgs(argv: string[]): ProcessRole {
@@ -15,9 +15,10 @@ async function main(): Promise<void> {
   const baseConfig = loadConfig(process.env, roleFromArgs(process.argv.slice(2)))
   const warnings: string[] = []
   const config = await resolveSecrets(baseConfig, (message) => warnings.push(message))
-  // The database opens while the application's code loads: PGlite reads and compiles its WebAssembly on other
-  // threads meanwhile, instead of after it. The app's database plugin awaits it and reports its failure.
-  const database = openDatabase(config.db)
+  // The database opens while the application's code loads: PGlite compiles its WebAssembly on other threads
+  // meanwhile, instead of after it. The app's database plugin awaits it and reports its failure; until then the
+  // rejection is held, not unhandled.
+  const { ready: database } = await beginOpening(config.db)
   database.catch(() => undefined)
   const { buildApp } = await import('./app.js')
   const app = await buildApp(config, {}, database)

@@ -46,15 +46,25 @@ export interface DatabaseOptions {
   poolMax: number
 }
 
+/** A database on its way to being open. */
+export interface PendingDatabase {
+  ready: Promise<Database>
+}
+
 /**
- * Each driver is loaded only when chosen: a process on PGlite never evaluates pg, one on PostgreSQL never loads
- * PGlite's WebAssembly.
+ * Begins opening the database and returns as soon as the driver is underway: PGlite compiles its WebAssembly on
+ * other threads while the caller loads the rest of its code. Each driver is loaded only when chosen: a process on
+ * PGlite never evaluates pg, one on PostgreSQL never loads PGlite.
  */
-export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+export async function beginOpening(options: DatabaseOptions): Promise<PendingDatabase> {
   if (options.url) {
     const { openPostgres } = await import('./postgres.js')
-    return openPostgres(options.url, options.poolMax)
+    return { ready: openPostgres(options.url, options.poolMax) }
   }
-  const { openPglite } = await import('./pglite.js')
-  return openPglite(options.dataDir)
+  const { beginPglite } = await import('./pglite.js')
+  return beginPglite(options.dataDir)
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return (await beginOpening(options)).ready
 }
