@@ -32,6 +32,12 @@ export interface Database {
   tenantRead<R>(tenantId: string, text: string, uuids: string[]): Promise<R[]>
   /** Runs `fn` in one transaction as `stock_system`, for the few paths that must cross tenants. */
   system<T>(fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` with a database whose transactions all go to one connection, held until `fn` settles and then closed:
+   * temporary tables live from one of its transactions to the next and go with it (a sync's staging). On PGlite,
+   * which has one connection, it is this database, and such tables must be dropped by their user.
+   */
+  session<T>(fn: (db: Database) => Promise<T>): Promise<T>
   /** The connecting (owner) role outside any transaction: migrations and the job queue's own tables. */
   readonly owner: SqlExecutor & { exec(text: string): Promise<unknown> }
   migrate(): Promise<void>
@@ -96,25 +102,30 @@ async function openPostgres(url: string, poolMax: number): Promise<Database> {
     return db
   }
 
-  async function run<T>(prologue: string, fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await pool.connect()
-    let broken: Error | undefined
+  /** One transaction on `client`; the error of a failed ROLLBACK (the connection is unusable) goes to `broken`. */
+  async function runOn<T>(client: pg.PoolClient, prologue: string, fn: (tx: Db, raw: SqlExecutor) => Promise<T>, broken: (error: Error) => void): Promise<T> {
     try {
       await client.query(`BEGIN; ${prologue}`)
       const result = await fn(handleFor(client), client as SqlExecutor)
       await client.query('COMMIT')
       return result
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError
-      })
+      await client.query('ROLLBACK').catch(broken)
       throw error
+    }
+  }
+
+  async function run<T>(prologue: string, fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await pool.connect()
+    let broken: Error | undefined
+    try {
+      return await runOn(client, prologue, fn, (error) => (broken = error))
     } finally {
       client.release(broken)
     }
   }
 
-  return {
+  const database: Database = {
     kind: 'postgres',
     tenant: (tenantId, fn) => run(tenantPrologue(tenantId), fn),
     async tenantRead<R>(tenantId: string, text: string, uuids: string[]) {
@@ -124,6 +135,22 @@ async function openPostgres(url: string, poolMax: number): Promise<Database> {
       return (results[1]?.rows ?? []) as R[]
     },
     system: (fn) => run(SYSTEM_PROLOGUE, fn),
+    async session(fn) {
+      const client = await pool.connect()
+      // One transaction at a time on the connection, as on a pool of one.
+      let queue: Promise<unknown> = Promise.resolve()
+      const serial = <T>(prologue: string, work: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T> => {
+        const next = queue.then(() => runOn(client, prologue, work, () => {}))
+        queue = next.catch(() => {})
+        return next
+      }
+      try {
+        return await fn({ ...database, tenant: (tenantId, work) => serial(tenantPrologue(tenantId), work), system: (work) => serial(SYSTEM_PROLOGUE, work) })
+      } finally {
+        // Closed rather than returned to the pool: its temporary tables and settings go with it.
+        client.release(true)
+      }
+    },
     owner: {
       query: (text, values) => pool.query(text, values) as never,
       exec: (text) => pool.query(text)
@@ -147,6 +174,7 @@ async function openPostgres(url: string, poolMax: number): Promise<Database> {
       await pool.end()
     }
   }
+  return database
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
@@ -175,7 +203,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     })
   }
 
-  return {
+  const database: Database = {
     kind: 'pglite',
     tenant: (tenantId, fn) => run(tenantPrologue(tenantId), fn),
     async tenantRead<R>(tenantId: string, text: string, uuids: string[]) {
@@ -183,6 +211,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       return (results.at(-1)?.rows ?? []) as R[]
     },
     system: (fn) => run(SYSTEM_PROLOGUE, fn),
+    session: (fn) => fn(database),
     owner: {
       query: (text, values) => pglite.query(text, values) as never,
       exec: (text) => pglite.exec(text)
@@ -199,4 +228,5 @@ async function openPglite(dataDir: string): Promise<Database> {
       await releaseLock?.()
     }
   }
+  return database
 }
