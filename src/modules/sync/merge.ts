@@ -64,7 +64,6 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
   const { tenantId, marketplaces, productLimit, syncedAt, staging } = input
   const at = syncedAt.toISOString()
   const stage = staging.names
-  await staging.analyze(raw)
 
   const [before] = (
     await raw.query<{ products: boolean; levels: boolean }>(

@@ -61,14 +61,6 @@ export class Staging {
     await raw.query(`DROP TABLE IF EXISTS ${Object.values(this.names).join(', ')}`)
   }
 
-  /**
-   * Statistics for the merge's planner: a temporary table is never analysed by autovacuum. A sample of 30,000 rows
-   * whatever the size, a small cost beside the merge's statements over the whole catalogue.
-   */
-  async analyze(raw: SqlExecutor): Promise<void> {
-    for (const name of Object.values(this.names)) await raw.query(`ANALYZE ${name}`)
-  }
-
   /** One batch: its products with their SKUs, its stock rows and the warehouses they name, one COPY per table. */
   async write(raw: SqlExecutor, batch: number, marketplace: string, data: { products: MarketProduct[]; stocks: MarketStock[] }): Promise<void> {
     const m = field(marketplace)
