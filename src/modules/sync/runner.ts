@@ -235,33 +235,48 @@ export class SyncRunner {
   }
 
   /**
-   * The marketplace's data in staging-sized batches, read one batch ahead of the staging. Product pages are small
-   * (Wildberries: 100 cards) while a stock call takes up to 1,000 SKUs and a staging insert is cheaper per row when
-   * larger: pages are gathered up to a batch, which goes out with the stock of its SKUs; never more than one batch
-   * is in memory besides the one being staged.
+   * The marketplace's data in staging-sized batches, read ahead of the staging. Product pages are small (Wildberries:
+   * 100 cards, each page's cursor from the one before) while a stock call takes up to 1,000 SKUs: pages are gathered
+   * up to a batch, whose stock is fetched while the next batch's pages are read, and the batch goes out with it. At
+   * most three batches are in memory: one gathering, one waiting for its stock, one being staged.
    */
   private async *batches(client: MarketplaceClient, progress: Progress): AsyncGenerator<StageBatch> {
     const warehouses = await client.sellerWarehouses()
     let products: MarketProduct[] = []
     let skus: MarketSku[] = []
-    const gathered = async (): Promise<StageBatch> => {
-      const batch: StageBatch = { products, stocks: [] }
-      if (warehouses.length > 0 && skus.length > 0) {
-        for await (const stocks of client.sellerStocks(skus, warehouses)) batch.stocks.push(...stocks)
+    const withStock = async (batch: StageBatch, batchSkus: MarketSku[]): Promise<StageBatch> => {
+      if (warehouses.length > 0 && batchSkus.length > 0) {
+        for await (const stocks of client.sellerStocks(batchSkus, warehouses)) batch.stocks.push(...stocks)
       }
       progress.stockRows += batch.stocks.length
+      return batch
+    }
+    let pending: Promise<StageBatch> | undefined
+    /** Starts the gathered batch's stock calls and hands back the previous batch, whose calls have had their time. */
+    const gathered = (): Promise<StageBatch> | undefined => {
+      const previous = pending
+      pending = withStock({ products, stocks: [] }, skus)
+      // A failure surfaces when the batch is awaited; until then it must not count as unhandled.
+      pending.catch(() => undefined)
       products = []
       skus = []
-      return batch
+      return previous
     }
     for await (const page of prefetched(client.products())) {
       products.push(...page)
       for (const product of page) skus.push(...product.skus)
       progress.pages += 1
       progress.productsSeen += page.length
-      if (skus.length >= STOCK_BATCH || products.length >= STOCK_BATCH) yield await gathered()
+      if (skus.length >= STOCK_BATCH || products.length >= STOCK_BATCH) {
+        const ready = gathered()
+        if (ready) yield await ready
+      }
     }
-    if (products.length > 0) yield await gathered()
+    if (products.length > 0) {
+      const ready = gathered()
+      if (ready) yield await ready
+    }
+    if (pending) yield await pending
     for await (const stocks of client.fulfillmentStocks()) {
       progress.pages += 1
       progress.stockRows += stocks.length
