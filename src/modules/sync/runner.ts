@@ -196,28 +196,26 @@ export class SyncRunner {
       phases.read = since(readStart)
       const limit = planLimits(started.plan).products
       const mergeStart = performance.now()
-      const result = await this.deps.cache.invalidating(tenantId, () =>
-        db.tenant(tenantId, async (tx, raw) => {
-          const syncedAt = new Date()
-          const merged = await mergeStaged(tx, raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt, staging })
-          phases.merge = since(mergeStart)
-          const forecastStart = performance.now()
-          // The window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
-          if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries })
-          phases.forecast = since(forecastStart)
-          await this.deps.afterMerge?.(raw, tenantId, syncJobId)
-          for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)
-          await repo.recordProgress(tx, tenantId, syncJobId, progress)
-          await repo.finishJob(tx, tenantId, syncJobId, {
-            status: 'succeeded',
-            truncated: merged.truncated,
-            errorCode: merged.truncated ? 'products_quota_truncated' : null,
-            errorDetail: merged.truncated ? `The plan allows ${limit} products; the first ${limit} by external id were stored` : null
-          })
-          await this.deps.observer?.succeeded(tx, raw, { tenantId, syncJobId }, { marketplaces: synced, products: merged.products, truncated: merged.truncated })
-          return merged
+      const result = await writeTenant({ db, cache: this.deps.cache }, tenantId, async (tx, raw) => {
+        const syncedAt = new Date()
+        const merged = await mergeStaged(tx, raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt, staging })
+        phases.merge = since(mergeStart)
+        const forecastStart = performance.now()
+        // The window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
+        if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries })
+        phases.forecast = since(forecastStart)
+        await this.deps.afterMerge?.(raw, tenantId, syncJobId)
+        for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)
+        await repo.recordProgress(tx, tenantId, syncJobId, progress)
+        await repo.finishJob(tx, tenantId, syncJobId, {
+          status: 'succeeded',
+          truncated: merged.truncated,
+          errorCode: merged.truncated ? 'products_quota_truncated' : null,
+          errorDetail: merged.truncated ? `The plan allows ${limit} products; the first ${limit} by external id were stored` : null
         })
-      )
+        await this.deps.observer?.succeeded(tx, raw, { tenantId, syncJobId }, { marketplaces: synced, products: merged.products, truncated: merged.truncated })
+        return merged
+      })
       phases.finish = since(mergeStart) - phases.merge - phases.forecast
       log.info({ ...progress, phases, products: result.products, truncated: result.truncated, historyRows: result.historyRows }, 'sync succeeded')
       return 'succeeded'
