@@ -21,7 +21,7 @@ import { startFakeMarketplace } from '../src/fake-marketplace/server.js'
 import { generateFernetKey } from '../src/security/fernet.js'
 import { api } from '../scripts/api-client.js'
 import { countRoundTrips } from './round-trips.js'
-import { UNLIMITED, freePort, load, loadAverage, measurement, rssMb, sampleRss, startService, stopService, waitForHttp, type Measurement } from './support.js'
+import { UNLIMITED, cpuSeconds, freePort, load, loadAverage, measurement, rssMb, sampleRss, startService, stopService, waitForHttp, type Measurement } from './support.js'
 import { webhookFanout } from './webhook-fanout.js'
 
 const serverUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL
@@ -132,13 +132,57 @@ async function syncPhaseTotals(): Promise<SyncPhaseSeconds> {
   return Object.fromEntries(SYNC_PHASES.map((phase) => [phase, total(phase)])) as SyncPhaseSeconds
 }
 
-async function syncCatalogue(products: number): Promise<{ token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds }> {
+/**
+ * CPU seconds the benchmark database's backends use from now until stopped, sampled every 100 ms (a backend that
+ * ends between two samples loses at most that much): on a shared machine the wall time of a phase says little.
+ */
+function sampleDatabaseCpu(): { stop(): Promise<number> } {
+  const client = new pg.Client({ connectionString: dbUrl })
+  const first = new Map<number, number>()
+  const last = new Map<number, number>()
+  let stopped = false
+  const sample = async () => {
+    const { rows } = await client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
+    for (const { pid } of rows) {
+      try {
+        const used = cpuSeconds(pid)
+        if (!first.has(pid)) first.set(pid, used)
+        last.set(pid, used)
+      } catch {
+        // ended meanwhile
+      }
+    }
+  }
+  const running = (async () => {
+    await client.connect()
+    while (!stopped) {
+      await sample()
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    await sample()
+    await client.end()
+  })()
+  return {
+    async stop() {
+      stopped = true
+      await running
+      let total = 0
+      for (const [pid, used] of last) total += used - (first.get(pid) ?? used)
+      return total
+    }
+  }
+}
+
+async function syncCatalogue(products: number): Promise<{ token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds; serviceCpu: number; fakeCpu: number; databaseCpu: number }> {
   const apiKey = `bench-wb-${products}-${randomBytes(3).toString('hex')}`
   fake.sellers.upsert({ marketplace: 'wildberries', apiKey, products, sizesPerProduct: 1, sellerWarehouses: 5, fboWarehouses: 0 })
   const tenant = await signUp(`sync${products}`)
   await api(base, 'PATCH', '/api/v1/tenants/me/credentials', tenant.token, { marketplace_type: 'wildberries', api_key: apiKey })
   const phasesBefore = await syncPhaseTotals()
   const rss = sampleRss(pid)
+  const databaseCpu = sampleDatabaseCpu()
+  const serviceCpuBefore = cpuSeconds(pid)
+  const benchCpuBefore = process.cpuUsage()
   const started = performance.now()
   const accepted = await api<{ status_url: string }>(base, 'POST', '/api/v1/products/sync', tenant.token)
   let job: { status: string; progress: { stock_rows: number }; error: unknown }
@@ -148,6 +192,10 @@ async function syncCatalogue(products: number): Promise<{ token: string; seconds
   } while (job.status === 'queued' || job.status === 'running')
   const seconds = (performance.now() - started) / 1000
   const peakRss = rss.stop()
+  const serviceCpu = cpuSeconds(pid) - serviceCpuBefore
+  const benchCpu = process.cpuUsage(benchCpuBefore)
+  const fakeCpu = (benchCpu.user + benchCpu.system) / 1e6
+  const databaseCpuSeconds = await databaseCpu.stop()
   if (job.status !== 'succeeded') throw new Error(`sync of ${products} products ${job.status}: ${JSON.stringify(job.error)}`)
   // The attempt's metrics are recorded just after its outcome is committed.
   let phasesAfter = await syncPhaseTotals()
@@ -156,7 +204,7 @@ async function syncCatalogue(products: number): Promise<{ token: string; seconds
     phasesAfter = await syncPhaseTotals()
   }
   const phases = Object.fromEntries(SYNC_PHASES.map((phase) => [phase, phasesAfter[phase] - phasesBefore[phase]])) as SyncPhaseSeconds
-  return { token: tenant.token, seconds, rows: job.progress.stock_rows, peakRss, phases }
+  return { token: tenant.token, seconds, rows: job.progress.stock_rows, peakRss, phases, serviceCpu, fakeCpu, databaseCpu: databaseCpuSeconds }
 }
 
 try {
@@ -193,13 +241,19 @@ async function measureAllButFanout() {
     notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
   }
 
-  const syncs: Array<{ products: number; token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds }> = []
-  for (const products of SYNC_SIZES) syncs.push({ products, ...(await syncCatalogue(products)) })
+  const syncs: Array<{ products: number; token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds; serviceCpu: number; fakeCpu: number; databaseCpu: number; load: string }> = []
+  for (const products of SYNC_SIZES) {
+    const load = loadAverage()
+    syncs.push({ products, ...(await syncCatalogue(products)), load: `${load} before, ${loadAverage()} after` })
+  }
   for (const s of syncs) {
     results.push(measurement(`sync ${s.products.toLocaleString('en')} WB products × 5 warehouses (${s.rows.toLocaleString('en')} stock rows)`, s.rows / s.seconds, 'rows/s', { atLeast: 50_000 }))
     results.push(measurement(`peak RSS during the ${s.products.toLocaleString('en')}-product sync`, s.peakRss, 'MB', { below: 250 }))
     const phases = SYNC_PHASES.map((phase) => `${phase} ${s.phases[phase].toFixed(2)}`).join(', ')
-    notes.push(`${s.products.toLocaleString('en')}-product sync: ${s.seconds.toFixed(2)} s end to end; phases (s): ${phases} (stage overlaps read)`)
+    notes.push(
+      `${s.products.toLocaleString('en')}-product sync: ${s.seconds.toFixed(2)} s end to end; phases (s): ${phases} (stage overlaps read); ` +
+        `CPU (s): service ${s.serviceCpu.toFixed(2)}, database backends ${s.databaseCpu.toFixed(2)}, fake marketplace and benchmark ${s.fakeCpu.toFixed(2)}; load average ${s.load}`
+    )
   }
   if (syncs.length >= 2) {
     const [small, large] = [syncs[0]!, syncs.at(-1)!]

@@ -22,6 +22,12 @@ export interface Database {
   tenantRead<R>(tenantId: string, text: string, uuids: string[]): Promise<R[]>
   /** Runs `fn` in one transaction as `stock_system`, for the few paths that must cross tenants. */
   system<T>(fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T>
+  /**
+   * Runs `fn` with a database whose transactions all go to one connection, held until `fn` settles and then closed:
+   * temporary tables live from one of its transactions to the next and go with it (a sync's staging). On PGlite,
+   * which has one connection, it is this database, and such tables must be dropped by their user.
+   */
+  session<T>(fn: (db: Database) => Promise<T>): Promise<T>
   /** The connecting (owner) role outside any transaction: migrations and the job queue's own tables. */
   readonly owner: SqlExecutor & { exec(text: string): Promise<unknown> }
   migrate(): Promise<void>

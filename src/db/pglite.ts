@@ -54,7 +54,7 @@ async function openPglite(pgdata: string | undefined, compiling: Promise<WebAsse
     })
   }
 
-  return {
+  const database: Database = {
     kind: 'pglite',
     tenant: (tenantId, fn) => run(tenantPrologue(tenantId), fn),
     async tenantRead<R>(tenantId: string, text: string, uuids: string[]) {
@@ -62,6 +62,7 @@ async function openPglite(pgdata: string | undefined, compiling: Promise<WebAsse
       return (results.at(-1)?.rows ?? []) as R[]
     },
     system: (fn) => run(SYSTEM_PROLOGUE, fn),
+    session: (fn) => fn(database),
     owner: {
       query: (text, values) => pglite.query(text, values) as never,
       exec: (text) => pglite.exec(text)
@@ -78,4 +79,5 @@ async function openPglite(pgdata: string | undefined, compiling: Promise<WebAsse
       await releaseLock?.()
     }
   }
+  return database
 }

@@ -22,25 +22,30 @@ export async function openPostgres(url: string, poolMax: number): Promise<Databa
     return db
   }
 
-  async function run<T>(prologue: string, fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T> {
-    const client = await pool.connect()
-    let broken: Error | undefined
+  /** One transaction on `client`; the error of a failed ROLLBACK (the connection is unusable) goes to `broken`. */
+  async function runOn<T>(client: pg.PoolClient, prologue: string, fn: (tx: Db, raw: SqlExecutor) => Promise<T>, broken: (error: Error) => void): Promise<T> {
     try {
       await client.query(`BEGIN; ${prologue}`)
       const result = await fn(handleFor(client), client as SqlExecutor)
       await client.query('COMMIT')
       return result
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError
-      })
+      await client.query('ROLLBACK').catch(broken)
       throw error
+    }
+  }
+
+  async function run<T>(prologue: string, fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T> {
+    const client = await pool.connect()
+    let broken: Error | undefined
+    try {
+      return await runOn(client, prologue, fn, (error) => (broken = error))
     } finally {
       client.release(broken)
     }
   }
 
-  return {
+  const database: Database = {
     kind: 'postgres',
     tenant: (tenantId, fn) => run(tenantPrologue(tenantId), fn),
     async tenantRead<R>(tenantId: string, text: string, uuids: string[]) {
@@ -50,6 +55,22 @@ export async function openPostgres(url: string, poolMax: number): Promise<Databa
       return (results[1]?.rows ?? []) as R[]
     },
     system: (fn) => run(SYSTEM_PROLOGUE, fn),
+    async session(fn) {
+      const client = await pool.connect()
+      // One transaction at a time on the connection, as on a pool of one.
+      let queue: Promise<unknown> = Promise.resolve()
+      const serial = <T>(prologue: string, work: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T> => {
+        const next = queue.then(() => runOn(client, prologue, work, () => {}))
+        queue = next.catch(() => {})
+        return next
+      }
+      try {
+        return await fn({ ...database, tenant: (tenantId, work) => serial(tenantPrologue(tenantId), work), system: (work) => serial(SYSTEM_PROLOGUE, work) })
+      } finally {
+        // Closed rather than returned to the pool: its temporary tables and settings go with it.
+        client.release(true)
+      }
+    },
     owner: {
       query: (text, values) => pool.query(text, values) as never,
       exec: (text) => pool.query(text)
@@ -73,4 +94,5 @@ export async function openPostgres(url: string, poolMax: number): Promise<Databa
       await pool.end()
     }
   }
+  return database
 }

@@ -269,55 +269,7 @@ export const syncJobs = pgTable(
   ]
 )
 
-/** Columns every staging row starts with: the sync attempt it belongs to and the marketplace it came from. No foreign keys: see `products`. */
-const stageScope = () => ({
-  syncJobId: uuid('sync_job_id').notNull(),
-  tenantId: uuid('tenant_id').notNull(),
-  marketplaceType: text('marketplace_type').notNull()
-})
-
-/** Staging: what a running sync has read so far. Merged in one transaction at the end, then deleted. */
-export const syncStageProducts = pgTable(
-  'sync_stage_products',
-  {
-    ...stageScope(),
-    externalId: text('external_id').notNull(),
-    vendorCode: text('vendor_code'),
-    name: text('name').notNull(),
-    brand: text('brand'),
-    category: text('category'),
-    barcodes: text('barcodes').array().notNull()
-  },
-  (t) => [primaryKey({ columns: [t.syncJobId, t.marketplaceType, t.externalId] })]
-)
-
-export const syncStageSkus = pgTable(
-  'sync_stage_skus',
-  {
-    ...stageScope(),
-    productExternalId: text('product_external_id').notNull(),
-    externalId: text('external_id').notNull(),
-    size: text('size'),
-    barcodes: text('barcodes').array().notNull()
-  },
-  (t) => [primaryKey({ columns: [t.syncJobId, t.marketplaceType, t.externalId] })]
-)
-
-export const syncStageStocks = pgTable(
-  'sync_stage_stocks',
-  {
-    ...stageScope(),
-    skuExternalId: text('sku_external_id').notNull(),
-    warehouseExternalId: text('warehouse_external_id').notNull(),
-    warehouseName: text('warehouse_name').notNull(),
-    warehouseType: text('warehouse_type').notNull(),
-    quantity: integer('quantity').notNull(),
-    reserved: integer('reserved').notNull(),
-    inWayToClient: integer('in_way_to_client').notNull(),
-    inWayFromClient: integer('in_way_from_client').notNull()
-  },
-  (t) => [index('sync_stage_stocks_job_idx').on(t.syncJobId)]
-)
+// A sync stages what it reads in temporary tables of its own connection: see src/modules/sync/staging.ts.
 
 /**
  * A tenant's webhook receiver. Secrets are Fernet-encrypted; after a rotation the previous secret keeps signing

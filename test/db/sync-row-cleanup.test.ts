@@ -9,18 +9,10 @@ beforeAll(async () => {
 })
 afterAll(() => t.close())
 
-/** A synced tenant with two SKUs in each of two warehouses, and one staged row left as a sync in progress would. */
+/** A synced tenant with two SKUs in each of two warehouses. */
 async function syncedTenant(): Promise<Account> {
   const { owner } = await tenantWithWildberries(t, { products: 2, sellerWarehouses: 2 })
   await runSync(t, owner)
-  await t.app.db.tenant(owner.tenantId, (_tx, raw) =>
-    raw.query(
-      `INSERT INTO sync_stage_stocks (sync_job_id, tenant_id, marketplace_type, sku_external_id, warehouse_external_id, warehouse_name,
-                                      warehouse_type, quantity, reserved, in_way_to_client, in_way_from_client)
-       VALUES (gen_random_uuid(), $1, 'wildberries', '1', '1', 'W', 'fbs', 1, 0, 0, 0)`,
-      [owner.tenantId]
-    )
-  )
   return owner
 }
 
@@ -32,17 +24,16 @@ const remaining = (tenantId: string) =>
     products: await count(raw, 'products WHERE tenant_id = $1', [tenantId]),
     skus: await count(raw, 'skus WHERE tenant_id = $1', [tenantId]),
     levels: await count(raw, 'stock_levels WHERE tenant_id = $1', [tenantId]),
-    history: await count(raw, 'stock_history WHERE tenant_id = $1', [tenantId]),
-    staged: await count(raw, 'sync_stage_stocks WHERE tenant_id = $1', [tenantId])
+    history: await count(raw, 'stock_history WHERE tenant_id = $1', [tenantId])
   }))
 
 describe('sync tables without foreign keys', () => {
-  it('should delete a tenant’s products, SKUs, levels, history and staging with the tenant, and no other tenant’s', async () => {
+  it('should delete a tenant’s products, SKUs, levels and history with the tenant, and no other tenant’s', async () => {
     const [gone, kept] = [await syncedTenant(), await syncedTenant()]
     const before = await remaining(kept.tenantId)
-    expect(await remaining(gone.tenantId)).toEqual({ products: 2, skus: 2, levels: 4, history: 4, staged: 1 })
+    expect(await remaining(gone.tenantId)).toEqual({ products: 2, skus: 2, levels: 4, history: 4 })
     await t.app.db.system((_tx, raw) => raw.query('DELETE FROM tenants WHERE id = $1', [gone.tenantId]))
-    expect(await remaining(gone.tenantId)).toEqual({ products: 0, skus: 0, levels: 0, history: 0, staged: 0 })
+    expect(await remaining(gone.tenantId)).toEqual({ products: 0, skus: 0, levels: 0, history: 0 })
     expect(await remaining(kept.tenantId)).toEqual(before)
   })
 

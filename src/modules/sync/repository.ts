@@ -1,7 +1,6 @@
 import { and, desc, eq, inArray, lt, or, sql } from 'drizzle-orm'
 import type { Db, SqlExecutor } from '../../db/database.js'
 import { marketplaceCredentials, syncJobs } from '../../db/schema.js'
-import type { MarketProduct, MarketStock } from '../../marketplaces/types.js'
 
 export type SyncStatus = 'queued' | 'running' | 'succeeded' | 'failed'
 export type SyncTrigger = 'manual' | 'scheduled'
@@ -144,67 +143,4 @@ export async function findTenantsDueForSync(raw: SqlExecutor, intervals: Record<
     [plans, minutes, limit]
   )
   return rows
-}
-
-// ---- staging -------------------------------------------------------------------------------------------------
-
-export async function clearStaging(raw: SqlExecutor, syncJobId: string): Promise<void> {
-  for (const table of ['sync_stage_products', 'sync_stage_skus', 'sync_stage_stocks']) {
-    await raw.query(`DELETE FROM ${table} WHERE sync_job_id = $1`, [syncJobId])
-  }
-}
-
-/** One batch of products (with their SKUs) and stock rows, each table's rows in one statement. */
-export async function stageBatch(raw: SqlExecutor, scope: StageScope, batch: { products: MarketProduct[]; stocks: MarketStock[] }): Promise<void> {
-  await stageProducts(raw, scope, batch.products)
-  await stageStocks(raw, scope, batch.stocks)
-}
-
-/** One multi-row insert per page: the page travels as one JSON parameter and is unpacked by the server. */
-async function stageProducts(raw: SqlExecutor, scope: StageScope, page: MarketProduct[]): Promise<void> {
-  if (page.length === 0) return
-  const products = page.map((p) => ({ id: p.externalId, vc: p.vendorCode, n: p.name, b: p.brand, c: p.category, bc: p.barcodes }))
-  const skus = page.flatMap((p) => p.skus.map((s) => ({ p: p.externalId, id: s.externalId, s: s.size, bc: s.barcodes })))
-  await raw.query(
-    `INSERT INTO sync_stage_products (sync_job_id, tenant_id, marketplace_type, external_id, vendor_code, name, brand, category, barcodes)
-     SELECT $1, $2, $3, x.id, x.vc, x.n, x.b, x.c, coalesce(x.bc, '{}')
-       FROM json_to_recordset($4::json) AS x(id text, vc text, n text, b text, c text, bc text[])
-     ON CONFLICT DO NOTHING`,
-    [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(products)]
-  )
-  if (skus.length === 0) return
-  await raw.query(
-    `INSERT INTO sync_stage_skus (sync_job_id, tenant_id, marketplace_type, product_external_id, external_id, size, barcodes)
-     SELECT $1, $2, $3, x.p, x.id, x.s, coalesce(x.bc, '{}')
-       FROM json_to_recordset($4::json) AS x(p text, id text, s text, bc text[])
-     ON CONFLICT DO NOTHING`,
-    [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(skus)]
-  )
-}
-
-export interface StageScope {
-  syncJobId: string
-  tenantId: string
-  marketplace: string
-}
-
-async function stageStocks(raw: SqlExecutor, scope: StageScope, page: MarketStock[]): Promise<void> {
-  if (page.length === 0) return
-  const rows = page.map((s) => ({
-    sku: s.skuExternalId,
-    wh: s.warehouse.externalId,
-    wn: s.warehouse.name,
-    wt: s.warehouse.type,
-    q: s.quantity,
-    r: s.reserved,
-    ti: s.inWayToClient,
-    fr: s.inWayFromClient
-  }))
-  await raw.query(
-    `INSERT INTO sync_stage_stocks (sync_job_id, tenant_id, marketplace_type, sku_external_id, warehouse_external_id, warehouse_name,
-                                    warehouse_type, quantity, reserved, in_way_to_client, in_way_from_client)
-     SELECT $1, $2, $3, x.sku, x.wh, x.wn, x.wt, x.q, x.r, x.ti, x.fr
-       FROM json_to_recordset($4::json) AS x(sku text, wh text, wn text, wt text, q int, r int, ti int, fr int)`,
-    [scope.syncJobId, scope.tenantId, scope.marketplace, JSON.stringify(rows)]
-  )
 }

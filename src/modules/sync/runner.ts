@@ -12,6 +12,7 @@ import { findTenant } from '../tenants/repository.js'
 import { planLimits } from '../tenants/plans.js'
 import { mergeStaged } from './merge.js'
 import * as repo from './repository.js'
+import { Staging } from './staging.js'
 
 export interface SyncAttempt {
   syncJobId: string
@@ -83,6 +84,14 @@ export interface SyncPhases {
   finish: number
 }
 
+/** Where a marketplace's batches go; `batch.next` numbers them across the attempt, in reading order. */
+interface StageScope {
+  tenantId: string
+  syncJobId: string
+  marketplace: string
+  batch: { next: number }
+}
+
 export interface SyncScope {
   tenantId: string
   syncJobId: string
@@ -142,12 +151,24 @@ export class SyncRunner {
   }
 
   private async runAttempt(attempt: SyncAttempt, progress: Progress, phases: SyncPhases, signal?: AbortSignal): Promise<AttemptOutcome> {
-    const { db } = this.deps
+    // One connection for the whole attempt: its staging tables are temporary tables of that connection.
+    return this.deps.db.session(async (db) => {
+      const staging = new Staging(db.kind, attempt.syncJobId)
+      try {
+        return await this.attemptOn(db, staging, attempt, progress, phases, signal)
+      } finally {
+        // PostgreSQL drops them with the connection; PGlite's one connection outlives the attempt.
+        if (db.kind === 'pglite') await db.tenant(attempt.tenantId, (_tx, raw) => staging.drop(raw)).catch(() => undefined)
+      }
+    })
+  }
+
+  private async attemptOn(db: Database, staging: Staging, attempt: SyncAttempt, progress: Progress, phases: SyncPhases, signal?: AbortSignal): Promise<AttemptOutcome> {
     const { tenantId, syncJobId } = attempt
     const started = await db.tenant(tenantId, async (tx, raw) => {
       const job = await repo.startAttempt(tx, tenantId, syncJobId)
       if (!job) return null
-      await repo.clearStaging(raw, syncJobId)
+      await staging.create(raw)
       const tenant = await findTenant(tx, tenantId)
       const credentials = await repo.listSyncableCredentials(tx, tenantId)
       return { job, plan: tenant?.plan ?? 'free', credentials }
@@ -158,6 +179,7 @@ export class SyncRunner {
     try {
       const readStart = performance.now()
       if (started.credentials.length === 0) throw new MarketplaceAuthError({ marketplace: 'wildberries', detail: 'no usable marketplace credentials are stored' })
+      const batch = { next: 0 }
       for (const stored of started.credentials) {
         const marketplace = stored.marketplaceType as MarketplaceType
         const client = this.deps.clients(
@@ -168,22 +190,21 @@ export class SyncRunner {
           },
           { pacingKey: tenantId, signal }
         )
-        await this.readMarketplace(client, { syncJobId, tenantId, marketplace }, progress, phases)
+        await this.readMarketplace(db, staging, client, { tenantId, syncJobId, marketplace, batch }, progress, phases)
         synced.push(marketplace)
       }
       phases.read = since(readStart)
       const limit = planLimits(started.plan).products
       const mergeStart = performance.now()
-      const result = await writeTenant(this.deps, tenantId, async (tx, raw) => {
+      const result = await writeTenant({ db, cache: this.deps.cache }, tenantId, async (tx, raw) => {
         const syncedAt = new Date()
-        const merged = await mergeStaged(tx, raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt })
+        const merged = await mergeStaged(tx, raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt, staging })
         phases.merge = since(mergeStart)
         const forecastStart = performance.now()
         // The window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
-        await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries })
+        if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries })
         phases.forecast = since(forecastStart)
         await this.deps.afterMerge?.(raw, tenantId, syncJobId)
-        await repo.clearStaging(raw, syncJobId)
         for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)
         await repo.recordProgress(tx, tenantId, syncJobId, progress)
         await repo.finishJob(tx, tenantId, syncJobId, {
@@ -203,42 +224,57 @@ export class SyncRunner {
     }
   }
 
-  private async readMarketplace(client: MarketplaceClient, scope: repo.StageScope, progress: Progress, phases: SyncPhases): Promise<void> {
-    for await (const batch of prefetched(this.batches(client, progress))) {
+  private async readMarketplace(db: Database, staging: Staging, client: MarketplaceClient, scope: StageScope, progress: Progress, phases: SyncPhases): Promise<void> {
+    for await (const data of prefetched(this.batches(client, progress))) {
       const stageStart = performance.now()
-      await this.stage(scope, progress, (raw) => repo.stageBatch(raw, scope, batch))
+      await this.stage(db, scope, progress, (raw) => staging.write(raw, scope.batch.next++, scope.marketplace, data))
       phases.stage += since(stageStart)
     }
   }
 
   /**
-   * The marketplace's data in staging-sized batches, read one batch ahead of the staging. Product pages are small
-   * (Wildberries: 100 cards) while a stock call takes up to 1,000 SKUs and a staging insert is cheaper per row when
-   * larger: pages are gathered up to a batch, which goes out with the stock of its SKUs; never more than one batch
-   * is in memory besides the one being staged.
+   * The marketplace's data in staging-sized batches, read ahead of the staging. Product pages are small (Wildberries:
+   * 100 cards, each page's cursor from the one before) while a stock call takes up to 1,000 SKUs: pages are gathered
+   * up to a batch, whose stock is fetched while the next batch's pages are read, and the batch goes out with it. At
+   * most three batches are in memory: one gathering, one waiting for its stock, one being staged.
    */
   private async *batches(client: MarketplaceClient, progress: Progress): AsyncGenerator<StageBatch> {
     const warehouses = await client.sellerWarehouses()
     let products: MarketProduct[] = []
     let skus: MarketSku[] = []
-    const gathered = async (): Promise<StageBatch> => {
-      const batch: StageBatch = { products, stocks: [] }
-      if (warehouses.length > 0 && skus.length > 0) {
-        for await (const stocks of client.sellerStocks(skus, warehouses)) batch.stocks.push(...stocks)
+    const withStock = async (batch: StageBatch, batchSkus: MarketSku[]): Promise<StageBatch> => {
+      if (warehouses.length > 0 && batchSkus.length > 0) {
+        for await (const stocks of client.sellerStocks(batchSkus, warehouses)) batch.stocks.push(...stocks)
       }
       progress.stockRows += batch.stocks.length
+      return batch
+    }
+    let pending: Promise<StageBatch> | undefined
+    /** Starts the gathered batch's stock calls and hands back the previous batch, whose calls have had their time. */
+    const gathered = (): Promise<StageBatch> | undefined => {
+      const previous = pending
+      pending = withStock({ products, stocks: [] }, skus)
+      // A failure surfaces when the batch is awaited; until then it must not count as unhandled.
+      pending.catch(() => undefined)
       products = []
       skus = []
-      return batch
+      return previous
     }
     for await (const page of prefetched(client.products())) {
       products.push(...page)
       for (const product of page) skus.push(...product.skus)
       progress.pages += 1
       progress.productsSeen += page.length
-      if (skus.length >= STOCK_BATCH || products.length >= STOCK_BATCH) yield await gathered()
+      if (skus.length >= STOCK_BATCH || products.length >= STOCK_BATCH) {
+        const ready = gathered()
+        if (ready) yield await ready
+      }
     }
-    if (products.length > 0) yield await gathered()
+    if (products.length > 0) {
+      const ready = gathered()
+      if (ready) yield await ready
+    }
+    if (pending) yield await pending
     for await (const stocks of client.fulfillmentStocks()) {
       progress.pages += 1
       progress.stockRows += stocks.length
@@ -250,8 +286,8 @@ export class SyncRunner {
    * Writes one staged batch with the job's progress in a short transaction. Staging is disposable (a retry reads
    * everything again), so its commits need not wait for the WAL flush.
    */
-  private async stage(scope: repo.StageScope, progress: Progress, write: (raw: SqlExecutor) => Promise<void>): Promise<void> {
-    await this.deps.db.tenant(scope.tenantId, async (tx, raw) => {
+  private async stage(db: Database, scope: StageScope, progress: Progress, write: (raw: SqlExecutor) => Promise<void>): Promise<void> {
+    await db.tenant(scope.tenantId, async (tx, raw) => {
       await raw.query('SET LOCAL synchronous_commit TO OFF')
       await write(raw)
       await repo.recordProgress(tx, scope.tenantId, scope.syncJobId, progress)
@@ -266,7 +302,6 @@ export class SyncRunner {
     const final = auth || attempt.finalAttempt
     log[auth ? 'warn' : 'error']({ err: error, code, final }, 'sync attempt failed')
     await writeTenant(this.deps, tenantId, async (tx, raw) => {
-      await repo.clearStaging(raw, syncJobId)
       await repo.recordProgress(tx, tenantId, syncJobId, progress)
       if (auth && error instanceof MarketplaceAuthError) {
         await repo.setCredentialStatus(tx, tenantId, error.marketplace, 'invalid', error.detail)

@@ -27,7 +27,8 @@ async function counts(tenantId: string) {
       skus: await one('SELECT count(*)::int AS n FROM skus'),
       levels: await one('SELECT count(*)::int AS n FROM stock_levels'),
       history: await one('SELECT count(*)::int AS n FROM stock_history'),
-      staged: await one('SELECT count(*)::int AS n FROM sync_stage_stocks')
+      // The attempt's staging tables are temporary tables of its connection, gone once it is over.
+      staged: await one(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE 'sync_stage_%' AND relpersistence = 't'`)
     }
   })
 }
