@@ -97,7 +97,7 @@ const START_OPTIONS = (JSON.parse(readFileSync(new URL('../package.json', import
   .filter((word) => word.startsWith('--'))
 
 export function startService(env: Record<string, string>, args: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...START_OPTIONS, 'dist/server.js', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(process.execPath, [...START_OPTIONS, 'dist/server.js', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', process.env.BENCH_SERVICE_LOGS ? 'inherit' : 'ignore', 'inherit'] })
   return child
 }
 
@@ -127,6 +127,8 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
 
 export interface LoadResult {
   requestsPerSecond: number
+  /** Requests answered in the run. */
+  requests: number
   p99Ms: number
   non2xx: number
   errors: number
@@ -134,5 +136,5 @@ export interface LoadResult {
 
 export async function load(options: autocannon.Options): Promise<LoadResult> {
   const result = await autocannon({ duration: 10, connections: 50, ...options })
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
+  return { requestsPerSecond: result.requests.average, requests: result.requests.total, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
 }
