@@ -3,8 +3,9 @@ import fp from 'fastify-plugin'
 import type { Config } from '../../config/env.js'
 import { DomainError, forbidden, unauthenticated } from '../../errors.js'
 import type { AuthContext, RequestMeta } from '../../modules/auth/context.js'
-import { can, type Permission } from '../../modules/auth/permissions.js'
+import { can, type Permission, type Role } from '../../modules/auth/permissions.js'
 import { findPrincipal } from '../../modules/auth/repository.js'
+import type { Plan } from '../../modules/tenants/plans.js'
 import { InvalidTokenError } from '../../security/tokens.js'
 
 declare module 'fastify' {
@@ -19,9 +20,45 @@ declare module 'fastify' {
   }
 }
 
-export function requestMeta(request: FastifyRequest): RequestMeta {
+const userAgentOf = (request: FastifyRequest) => {
   const ua = request.headers['user-agent']
-  return { requestId: String(request.id), ip: request.ip, userAgent: typeof ua === 'string' ? ua.slice(0, 512) : null }
+  return typeof ua === 'string' ? ua.slice(0, 512) : null
+}
+
+export function requestMeta(request: FastifyRequest): RequestMeta {
+  return { requestId: String(request.id), ip: request.ip, userAgent: userAgentOf(request) }
+}
+
+/**
+ * A verified caller. The request's own details are read when something asks for them (audit records do), not for
+ * every request: most requests only read, and building them was a fair part of a cached read's work.
+ */
+class RequestAuthContext implements AuthContext {
+  readonly #request: FastifyRequest
+
+  constructor(
+    request: FastifyRequest,
+    readonly userId: string,
+    readonly tenantId: string,
+    readonly role: Role,
+    readonly sessionId: string,
+    readonly plan: Plan,
+    readonly startedAt: number
+  ) {
+    this.#request = request
+  }
+
+  get requestId(): string {
+    return String(this.#request.id)
+  }
+
+  get ip(): string {
+    return this.#request.ip
+  }
+
+  get userAgent(): string | null {
+    return userAgentOf(this.#request)
+  }
 }
 
 /** The verified caller of a route that is not public; the hook below guarantees it is set. */
@@ -90,7 +127,7 @@ async function authentication(app: FastifyInstance, opts: { config: Config }) {
       ? await counted.catch(() => app.rateLimits.counter.hit(counterKey, allowance.windowMs))
       : await app.rateLimits.counter.hit(counterKey, allowance.windowMs)
     allowance.admit(reply, principal.plan, hit)
-    return { ...requestMeta(request), userId: claims.sub, tenantId: claims.tenant_id, role: principal.role, sessionId: claims.sid, plan: principal.plan, startedAt }
+    return new RequestAuthContext(request, claims.sub, claims.tenant_id, principal.role, claims.sid, principal.plan, startedAt)
   }
 }
 
