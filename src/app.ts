@@ -28,6 +28,7 @@ import rateLimits, { routeRateLimits } from './plugins/app/rate-limit.js'
 import readiness from './plugins/app/readiness.js'
 import redis from './plugins/app/redis.js'
 import security from './plugins/app/security.js'
+import { requestLoggerFactory } from './plugins/app/request-logger.js'
 import { schemaController } from './plugins/app/serialization.js'
 import services from './plugins/app/services.js'
 import { validatorCompiler } from './plugins/app/validation.js'
@@ -62,6 +63,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
       level: config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' }
     },
+    childLoggerFactory: requestLoggerFactory,
     bodyLimit: config.http.bodyLimit,
     schemaController,
     trustProxy: config.http.trustProxy,
