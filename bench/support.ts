@@ -96,13 +96,20 @@ const START_OPTIONS = (JSON.parse(readFileSync(new URL('../package.json', import
   .split(' ')
   .filter((word) => word.startsWith('--'))
 
+const stopping = new WeakSet<ChildProcess>()
+
 export function startService(env: Record<string, string>, args: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [...START_OPTIONS, 'dist/server.js', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', process.env.BENCH_SERVICE_LOGS ? 'inherit' : 'ignore', 'inherit'] })
+  // Its log goes nowhere (unless BENCH_SERVICE_LOGS=1), so an unexpected end is at least reported.
+  child.once('exit', (code, signal) => {
+    if (!stopping.has(child)) console.error(`service ${child.pid} ${args.join(' ')} ended unexpectedly: exit code ${code}, signal ${signal}`)
+  })
   return child
 }
 
 export async function stopService(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
+  if (child.exitCode !== null || child.signalCode !== null) return
+  stopping.add(child)
   const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill('SIGTERM')
   await exited
