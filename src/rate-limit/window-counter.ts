@@ -29,9 +29,12 @@ export class MemoryWindowCounter implements WindowCounter {
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     const now = Date.now()
     const open = this.windows.get(key)
-    const window = open && open.endsAt > now ? { count: open.count + 1, endsAt: open.endsAt } : { count: 1, endsAt: now + windowMs }
-    this.windows.set(key, window)
-    return { count: window.count, resetMs: window.endsAt - now }
+    if (open && open.endsAt > now) {
+      open.count += 1
+      return { count: open.count, resetMs: open.endsAt - now }
+    }
+    this.windows.set(key, { count: 1, endsAt: now + windowMs })
+    return { count: 1, resetMs: windowMs }
   }
 
   async unhit(key: string): Promise<void> {
