@@ -201,9 +201,9 @@ export class StoreCache implements Cache {
   }
 }
 
-/** For PostgreSQL without Redis: several processes may share the database, and a per-process cache could go stale. */
 const uncached: TenantCache = { wrap: (_key, _ttl, load) => load() }
 
+/** For PostgreSQL without Redis: several processes may share the database, and a per-process cache could go stale. */
 export const noCache: Cache = {
   tenant: () => uncached,
   tenantCounting: () => ({ cache: uncached, counted: null }),
