@@ -9,7 +9,9 @@
  * CACHE_STORE=none (what several processes on PostgreSQL without Redis get), then, when REDIS_URL is set, an API
  * process with the Redis cache. The main process runs without Redis, so the sync figures do not depend on it.
  *
- * BENCH_ONLY=fanout runs the webhook fan-out alone; BENCH_ONLY=sync runs only the syncs (sized by BENCH_SYNC_PRODUCTS). BENCH_COUNT_ROUND_TRIPS=1 puts a counting relay between the
+ * BENCH_ONLY=fanout runs the webhook fan-out alone; BENCH_ONLY=sync runs only the syncs (sized by BENCH_SYNC_PRODUCTS);
+ * BENCH_ONLY=reads runs only the read routes, over one 10,000-product sync, each figure with the serving process's CPU
+ * time per request (robust to a busy machine where the rate is not). BENCH_COUNT_ROUND_TRIPS=1 puts a counting relay between the
  * service and PostgreSQL to report database round trips per delivery; the relay adds a hop to every query, so the
  * rates of such a run do not compare with those of a run without it.
  */
@@ -29,8 +31,8 @@ if (!serverUrl) {
   console.error('npm run bench needs PostgreSQL: set DATABASE_URL=postgres://USER:PASS@HOST:5432/DB (a role with CREATEDB).')
   process.exit(2)
 }
-const SYNC_SIZES = (process.env.BENCH_SYNC_PRODUCTS ?? '10000,100000').split(',').map(Number)
 const ONLY = process.env.BENCH_ONLY
+const SYNC_SIZES = ONLY === 'reads' ? [10_000] : (process.env.BENCH_SYNC_PRODUCTS ?? '10000,100000').split(',').map(Number)
 const PASSWORD = 'bench passphrase 2026'
 const WARM_UP_S = 3
 const results: Measurement[] = []
@@ -91,7 +93,7 @@ async function signUp(label: string): Promise<{ token: string; tenantId: string;
 }
 
 /** The read routes' figures on one service, each named with the cache configuration it ran under. */
-async function measureReads(url: string, cache: string, tokens: { tenant: string; catalogue: string }, products: number, targets: { tenant: number; list: number }) {
+async function measureReads(url: string, servicePid: number, cache: string, tokens: { tenant: string; catalogue: string }, products: number, targets: { tenant: number; list: number }) {
   const loadBefore = loadAverage()
   const runs = [
     { name: 'GET /api/v1/tenants/me', path: '/api/v1/tenants/me', token: tokens.tenant, atLeast: targets.tenant },
@@ -102,21 +104,24 @@ async function measureReads(url: string, cache: string, tokens: { tenant: string
     const options = { url: `${url}${run.path}`, headers: { authorization: `Bearer ${run.token}` } }
     // Unmeasured first: the JIT's first seconds and the cache's first fill are not what a running service does.
     await load({ ...options, duration: WARM_UP_S })
+    const cpuBefore = cpuSeconds(servicePid)
     const r = await load(options)
+    const cpuUsPerRequest = ((cpuSeconds(servicePid) - cpuBefore) * 1e6) / Math.max(1, r.requests)
     results.push(measurement(`${run.name} [cache: ${cache}]`, r.requestsPerSecond, 'req/s', { atLeast: run.atLeast }))
+    notes.push(`${run.name} [cache: ${cache}]: ${Math.round(cpuUsPerRequest)} µs of the service's CPU per request, load average ${loadAverage()}`)
     if (r.non2xx > 0 || r.errors > 0) notes.push(`${run.name} [cache: ${cache}]: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
   }
   notes.push(`reads [cache: ${cache}]: load average ${loadBefore} before, ${loadAverage()} after`)
 }
 
 /** An API-only process on the same database, for the reads under another cache configuration. */
-async function withApiProcess<T>(env: Record<string, string>, run: (url: string) => Promise<T>): Promise<T> {
+async function withApiProcess<T>(env: Record<string, string>, run: (url: string, pid: number) => Promise<T>): Promise<T> {
   const apiPort = await freePort()
   const child = startService({ ...serviceEnv, ...env, PORT: String(apiPort) }, ['--role=api'])
   try {
     const url = `http://127.0.0.1:${apiPort}`
     await waitForHttp(`${url}/api/v1/health`)
-    return await run(url)
+    return await run(url, child.pid!)
   } finally {
     await stopService(child)
   }
@@ -211,7 +216,7 @@ try {
   await waitForHttp(`${base}/api/v1/health`)
   await new Promise((r) => setTimeout(r, 2_000))
   if (ONLY !== 'fanout') await measureAllButFanout()
-  if (ONLY !== 'sync') await measureFanout()
+  if (ONLY !== 'sync' && ONLY !== 'reads') await measureFanout()
 } finally {
   await stopService(service)
   await fake.close()
@@ -226,7 +231,7 @@ async function measureAllButFanout() {
 
   const owner = await signUp('reads')
 
-  if (ONLY !== 'sync') {
+  if (ONLY !== 'sync' && ONLY !== 'reads') {
     const [logins, health] = await Promise.all([
       load({
         url: `${base}/api/v1/auth/login`,
@@ -263,13 +268,15 @@ async function measureAllButFanout() {
 
   const catalogue = syncs.find((s) => s.products === 10_000) ?? syncs[0]!
   const tokens = { tenant: owner.token, catalogue: catalogue.token }
-  await measureReads(base, 'memory, one process', tokens, catalogue.products, { tenant: 5_000, list: 3_000 })
-  await withApiProcess({ CACHE_STORE: 'none' }, (url) => measureReads(url, 'none (PostgreSQL only)', tokens, catalogue.products, { tenant: 5_000, list: 3_000 }))
+  await measureReads(base, pid, 'memory, one process', tokens, catalogue.products, { tenant: 5_000, list: 3_000 })
+  await withApiProcess({ CACHE_STORE: 'none' }, (url, apiPid) =>
+    measureReads(url, apiPid, 'none (PostgreSQL only)', tokens, catalogue.products, { tenant: 5_000, list: 3_000 })
+  )
   const redisUrl = process.env.REDIS_URL
   if (redisUrl) {
     const prefix = `bench:${dbName}:`
-    await withApiProcess({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, CACHE_STORE: 'redis' }, (url) =>
-      measureReads(url, 'redis', tokens, catalogue.products, { tenant: 8_000, list: 5_000 })
+    await withApiProcess({ REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, CACHE_STORE: 'redis' }, (url, apiPid) =>
+      measureReads(url, apiPid, 'redis', tokens, catalogue.products, { tenant: 8_000, list: 5_000 })
     )
   } else {
     notes.push('REDIS_URL not set: the reads were not measured with the Redis cache')

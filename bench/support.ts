@@ -96,13 +96,20 @@ const START_OPTIONS = (JSON.parse(readFileSync(new URL('../package.json', import
   .split(' ')
   .filter((word) => word.startsWith('--'))
 
+const stopping = new WeakSet<ChildProcess>()
+
 export function startService(env: Record<string, string>, args: string[] = []): ChildProcess {
-  const child = spawn(process.execPath, [...START_OPTIONS, 'dist/server.js', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  const child = spawn(process.execPath, [...START_OPTIONS, 'dist/server.js', ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', process.env.BENCH_SERVICE_LOGS ? 'inherit' : 'ignore', 'inherit'] })
+  // Its log goes nowhere (unless BENCH_SERVICE_LOGS=1), so an unexpected end is at least reported.
+  child.once('exit', (code, signal) => {
+    if (!stopping.has(child)) console.error(`service ${child.pid} ${args.join(' ')} ended unexpectedly: exit code ${code}, signal ${signal}`)
+  })
   return child
 }
 
 export async function stopService(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
+  if (child.exitCode !== null || child.signalCode !== null) return
+  stopping.add(child)
   const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill('SIGTERM')
   await exited
@@ -127,6 +134,8 @@ export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void
 
 export interface LoadResult {
   requestsPerSecond: number
+  /** Requests answered in the run. */
+  requests: number
   p99Ms: number
   non2xx: number
   errors: number
@@ -134,5 +143,5 @@ export interface LoadResult {
 
 export async function load(options: autocannon.Options): Promise<LoadResult> {
   const result = await autocannon({ duration: 10, connections: 50, ...options })
-  return { requestsPerSecond: result.requests.average, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
+  return { requestsPerSecond: result.requests.average, requests: result.requests.total, p99Ms: result.latency.p99, non2xx: result.non2xx, errors: result.errors }
 }

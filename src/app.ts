@@ -25,10 +25,11 @@ import database from './plugins/app/database.js'
 import jobs from './plugins/app/jobs.js'
 import metrics from './plugins/app/metrics.js'
 import problemDetails from './plugins/app/problem-details.js'
-import rateLimits, { apiRateLimit } from './plugins/app/rate-limit.js'
+import rateLimits, { routeRateLimits } from './plugins/app/rate-limit.js'
 import readiness from './plugins/app/readiness.js'
 import redis from './plugins/app/redis.js'
 import security from './plugins/app/security.js'
+import { requestLoggerFactory } from './plugins/app/request-logger.js'
 import { schemaController } from './plugins/app/serialization.js'
 import services from './plugins/app/services.js'
 import { validatorCompiler } from './plugins/app/validation.js'
@@ -63,6 +64,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
       level: config.logLevel,
       redact: { paths: LOG_REDACT_PATHS, censor: '[REDACTED]' }
     },
+    childLoggerFactory: requestLoggerFactory,
     bodyLimit: config.http.bodyLimit,
     schemaController,
     trustProxy: config.http.trustProxy,
@@ -94,8 +96,9 @@ export const app = fp(async function app(instance: FastifyInstance, opts: AppOpt
   instance.addSchema(User)
   instance.addSchema(SyncJob)
   instance.addSchema(StockAlertEvent)
-  instance.addHook('onRequest', async (request, reply) => {
+  instance.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
+    done()
   })
 
   await instance.register(problemDetails)
@@ -116,7 +119,7 @@ export const app = fp(async function app(instance: FastifyInstance, opts: AppOpt
   await instance.register(
     async (api) => {
       await api.register(authentication, { config })
-      await api.register(apiRateLimit, { config })
+      await api.register(routeRateLimits)
       await api.register(healthRoutes, { prefix: '/health' })
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })

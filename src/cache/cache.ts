@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import { LRUCache } from 'lru-cache'
+import type { WindowCount } from '../rate-limit/window-counter.js'
 
 /**
  * A read cache in front of the database, scoped per tenant. The database stays the source of truth: every failure
@@ -38,6 +39,13 @@ export interface Cache {
    */
   tenant(tenantId: string, since?: number): TenantCache
   /**
+   * `tenant(tenantId, since)`, and a hit on the rate-limit window `counterKey` (of the rate-limit counters, see
+   * src/rate-limit) counted in the same command as the version lookup when the store holds the counters too (Redis):
+   * a request then costs one command, not two. `counted` is that hit's count, rejected if the store failed; null when
+   * the cache did not count it (no such store, or the request shares a lookup already made), and the caller counts it.
+   */
+  tenantCounting(tenantId: string, since: number, counterKey: string, windowMs: number): { cache: TenantCache; counted: Promise<WindowCount> | null }
+  /**
    * Runs `write`, a change to the tenant's data that commits before it resolves, so that no read can cache or serve
    * what was there before. Wrap the whole transaction.
    *
@@ -52,6 +60,8 @@ export interface Cache {
 export interface CacheStore {
   /** The tenant's current version (created when it has none), or null while a write to the tenant is in flight. */
   version(tenantId: string): Promise<string | null>
+  /** `version`, and a hit counted on the rate-limit window `counterKey`, in one command: for a store that holds the counters. */
+  versionCounting?(tenantId: string, counterKey: string, windowMs: number): Promise<[version: string | null, hit: WindowCount]>
   /** Announces a write to the tenant, named by `token`. */
   beginWrite(tenantId: string, token: string): Promise<void>
   /** Ends the write named by `token` (if it was announced), and gives the tenant a new version. */
@@ -113,6 +123,19 @@ export class StoreCache implements Cache {
 
   tenant(tenantId: string, since?: number): TenantCache {
     return { wrap: (key, ttlSeconds, load) => this.wrap(tenantId, since, key, ttlSeconds, load) }
+  }
+
+  tenantCounting(tenantId: string, since: number, counterKey: string, windowMs: number): { cache: TenantCache; counted: Promise<WindowCount> | null } {
+    const cache = this.tenant(tenantId, since)
+    const last = this.versionReads.get(tenantId)
+    if (!this.store.versionCounting || this.undelivered.has(tenantId) || (last && last.issuedAt >= since)) return { cache, counted: null }
+    const issuedAt = performance.now()
+    const both = this.store.versionCounting(tenantId, counterKey, windowMs)
+    this.versionReads.set(tenantId, { issuedAt, version: both.then(([version]) => version, (err: unknown) => this.storeFailed(err, null)) })
+    const counted = both.then(([, hit]) => hit)
+    // The caller may never await it (its request failed first); a failure is the caller's to handle when it does.
+    counted.catch(() => {})
+    return { cache, counted }
   }
 
   async invalidating<T>(tenantId: string, write: () => Promise<T>): Promise<T> {
@@ -178,9 +201,12 @@ export class StoreCache implements Cache {
   }
 }
 
+const uncached: TenantCache = { wrap: (_key, _ttl, load) => load() }
+
 /** For PostgreSQL without Redis: several processes may share the database, and a per-process cache could go stale. */
 export const noCache: Cache = {
-  tenant: () => ({ wrap: (_key, _ttl, load) => load() }),
+  tenant: () => uncached,
+  tenantCounting: () => ({ cache: uncached, counted: null }),
   invalidating: (_tenantId, write) => write(),
   invalidateTenant: async () => {}
 }

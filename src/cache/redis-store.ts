@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Redis, Result } from 'ioredis'
+import { windowCount, windowHitLua, type WindowCount } from '../rate-limit/window-counter.js'
 import { execAll } from '../redis/client.js'
 import { parseFrozen, tenantKey, type CacheStore } from './cache.js'
 import { LocalEntries } from './local-entries.js'
@@ -37,9 +38,29 @@ end
 if redis.call('ZCOUNT', KEYS[2], ARGV[3], '+inf') > 0 then return false end
 return version`
 
+/** VERSION_SCRIPT's answer and a rate-limit hit on KEYS[3] (a window of ARGV[4] ms), so that a request costs one command. */
+const COUNTED_VERSION_SCRIPT = `
+local version = redis.call('GET', KEYS[1])
+if not version then
+  version = ARGV[1]
+  redis.call('SET', KEYS[1], version, 'PX', ARGV[2])
+end
+if redis.call('ZCOUNT', KEYS[2], ARGV[3], '+inf') > 0 then version = false end
+${windowHitLua('KEYS[3]', 'ARGV[4]')}
+return {version, count, ttl}`
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     cacheVersion(versionKey: string, writesKey: string, fresh: string, ttlMs: number, now: number): Result<string | null, Context>
+    cacheVersionCounting(
+      versionKey: string,
+      writesKey: string,
+      counterKey: string,
+      fresh: string,
+      ttlMs: number,
+      now: number,
+      windowMs: number
+    ): Result<[string | null, number, number], Context>
   }
 }
 
@@ -62,10 +83,25 @@ export class RedisCacheStore implements CacheStore {
   ) {
     this.local = new LocalEntries(options.localEntries)
     redis.defineCommand('cacheVersion', { numberOfKeys: 2, lua: VERSION_SCRIPT })
+    redis.defineCommand('cacheVersionCounting', { numberOfKeys: 3, lua: COUNTED_VERSION_SCRIPT })
   }
 
   async version(tenantId: string): Promise<string | null> {
     return this.redis.cacheVersion(tenantKey(tenantId, 'version'), tenantKey(tenantId, 'writes'), newVersion(), VERSION_TTL_MS, Date.now())
+  }
+
+  /** The rate-limit counters live in the same Redis (under the same key prefix), so the hit goes with the lookup. */
+  async versionCounting(tenantId: string, counterKey: string, windowMs: number): Promise<[string | null, WindowCount]> {
+    const [version, count, ttl] = await this.redis.cacheVersionCounting(
+      tenantKey(tenantId, 'version'),
+      tenantKey(tenantId, 'writes'),
+      counterKey,
+      newVersion(),
+      VERSION_TTL_MS,
+      Date.now(),
+      windowMs
+    )
+    return [version, windowCount(count, ttl)]
   }
 
   async beginWrite(tenantId: string, token: string): Promise<void> {

@@ -15,6 +15,8 @@ export interface WindowCount {
  */
 export interface WindowCounter {
   hit(key: string, windowMs: number): Promise<WindowCount>
+  /** Takes one hit back, for a request that was counted before it turned out not to count (its window stays). */
+  unhit(key: string): Promise<void>
   reset(key: string): Promise<void>
 }
 
@@ -29,9 +31,17 @@ export class MemoryWindowCounter implements WindowCounter {
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     const now = Date.now()
     const open = this.windows.get(key)
-    const window = open && open.endsAt > now ? { count: open.count + 1, endsAt: open.endsAt } : { count: 1, endsAt: now + windowMs }
-    this.windows.set(key, window)
-    return { count: window.count, resetMs: window.endsAt - now }
+    if (open && open.endsAt > now) {
+      open.count += 1
+      return { count: open.count, resetMs: open.endsAt - now }
+    }
+    this.windows.set(key, { count: 1, endsAt: now + windowMs })
+    return { count: 1, resetMs: windowMs }
+  }
+
+  async unhit(key: string): Promise<void> {
+    const open = this.windows.get(key)
+    if (open && open.count > 0) open.count -= 1
   }
 
   async reset(key: string): Promise<void> {
@@ -39,15 +49,31 @@ export class MemoryWindowCounter implements WindowCounter {
   }
 }
 
-/** Opens the window if there is none, counts the hit, reads what is left of the window: atomic, one command. */
-const HIT_SCRIPT = `
-redis.call('SET', KEYS[1], 0, 'PX', ARGV[1], 'NX')
-local count = redis.call('INCR', KEYS[1])
-return {count, redis.call('PTTL', KEYS[1])}`
+/**
+ * Lua that opens the window at `key` if there is none (`windowMs` long), counts the hit and reads what is left of the
+ * window into `count` and `ttl`. Shared by the counter's script and by scripts that count a hit along with other work
+ * (the cache's version lookup), so both count the same way.
+ */
+export const windowHitLua = (key: string, windowMs: string) => `
+redis.call('SET', ${key}, 0, 'PX', ${windowMs}, 'NX')
+local count = redis.call('INCR', ${key})
+local ttl = redis.call('PTTL', ${key})`
+
+/** `windowHitLua`'s result as a count. */
+export const windowCount = (count: number, ttl: number): WindowCount => ({ count, resetMs: Math.max(ttl, 0) })
+
+/** Atomic, one command. */
+const HIT_SCRIPT = `${windowHitLua('KEYS[1]', 'ARGV[1]')}
+return {count, ttl}`
+
+/** Decrements a window that is still open; one whose time ran out is left alone rather than created. */
+const UNHIT_SCRIPT = `
+if redis.call('DECR', KEYS[1]) < 0 then redis.call('DEL', KEYS[1]) end`
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     windowHit(key: string, windowMs: number): Result<[number, number], Context>
+    windowUnhit(key: string): Result<null, Context>
   }
 }
 
@@ -55,11 +81,16 @@ export class RedisWindowCounter implements WindowCounter {
   constructor(private readonly redis: Redis) {
     // A script rather than a MULTI block, so that auto-pipelining sends it along with other requests' commands.
     redis.defineCommand('windowHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
+    redis.defineCommand('windowUnhit', { numberOfKeys: 1, lua: UNHIT_SCRIPT })
   }
 
   async hit(key: string, windowMs: number): Promise<WindowCount> {
     const [count, ttl] = await this.redis.windowHit(key, windowMs)
-    return { count, resetMs: Math.max(ttl, 0) }
+    return windowCount(count, ttl)
+  }
+
+  async unhit(key: string): Promise<void> {
+    await this.redis.windowUnhit(key)
   }
 
   async reset(key: string): Promise<void> {
@@ -83,6 +114,10 @@ export class FailoverWindowCounter implements WindowCounter {
       this.log.debug({ err }, 'rate-limit store unavailable; counting in this process')
       return this.local.hit(key, windowMs)
     })
+  }
+
+  async unhit(key: string): Promise<void> {
+    await this.shared.unhit(key).catch(() => this.local.unhit(key))
   }
 
   async reset(key: string): Promise<void> {

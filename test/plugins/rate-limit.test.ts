@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../../src/app.js'
 import { setPlan } from '../../src/modules/tenants/repository.js'
-import { TEST_PASSWORD, buildTestApp, registerTenant, uniqueEmail, type TestApp } from '../helpers/app.js'
+import { TEST_PASSWORD, buildTestApp, login, registerTenant, testConfig, uniqueEmail, type Account, type TestApp } from '../helpers/app.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/database.js'
+import { canSpawnRedis, startOwnRedis, type OwnRedis } from '../helpers/redis.js'
+import { waitFor } from '../helpers/wait.js'
 
 /** Low limits for what this file tests; sign-up stays generous here because every test signs up its tenants. */
 const LOW_LIMITS = {
@@ -123,6 +128,30 @@ describe('rate limits', () => {
       expect(upgraded.headers['ratelimit-limit']).toBe('3000')
     })
 
+    it('should not let the token of an ended session spend its tenant’s allowance', async () => {
+      const owner = await registerTenant(t.app)
+      const ended = await login(t.app, owner.email)
+      const remaining = async () => Number((await t.app.inject({ url: '/api/v1/users/me', headers: owner.headers })).headers['ratelimit-remaining'])
+      const before = await remaining()
+      expect((await t.app.inject({ method: 'POST', url: '/api/v1/auth/logout?scope=local', headers: ended.headers })).statusCode).toBe(204)
+      for (let i = 0; i < 4; i += 1) {
+        expect((await t.app.inject({ url: '/api/v1/users/me', headers: ended.headers, remoteAddress: newIp() })).statusCode).toBe(401)
+      }
+      // The logout counted, and the request that reads the count.
+      expect(await remaining()).toBe(before - 2)
+    })
+
+    it('should count a request refused for its role, and answer 429 rather than 403 past the allowance', async () => {
+      const owner = await registerTenant(t.app)
+      const viewer = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: owner.headers, payload: { email: uniqueEmail('viewer'), password: TEST_PASSWORD, role: 'viewer' } })
+      expect(viewer.statusCode).toBe(201)
+      const member = await login(t.app, viewer.json().email)
+      let last = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: member.headers, payload: {} })
+      expect(last.statusCode).toBe(403)
+      while (last.statusCode === 403) last = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: member.headers, payload: {} })
+      expectTooManyRequests(last)
+    })
+
     it('should count a tenant’s users together, from any address', async () => {
       const owner = await registerTenant(t.app)
       const remaining = async (ip: string) => Number((await t.app.inject({ url: '/api/v1/users/me', headers: owner.headers, remoteAddress: ip })).headers['ratelimit-remaining'])
@@ -206,5 +235,53 @@ describe.skipIf(!process.env.REDIS_URL)('limits shared by two processes through 
     expect((await registerFrom(a.app, ip)).statusCode).toBe(201)
     expect((await registerFrom(b.app, ip)).statusCode).toBe(201)
     expectTooManyRequests(await registerFrom(a.app, ip))
+  })
+})
+
+describe.skipIf(!process.env.DATABASE_URL || !canSpawnRedis)('a tenant’s allowance in two app instances on one database and one Redis', () => {
+  let redis: OwnRedis
+  let observer: Redis
+  let database: TestDatabase
+  let a: FastifyInstance
+  let b: FastifyInstance
+  beforeAll(async () => {
+    redis = await startOwnRedis()
+    observer = new Redis(redis.url, { lazyConnect: true })
+    database = await createTestDatabase()
+    const config = testConfig({ ...LOW_LIMITS, RATE_LIMIT_API_PER_MINUTE: 'free=8', REDIS_URL: redis.url, DATABASE_URL: database.url })
+    a = await buildApp(config)
+    b = await buildApp(config)
+  })
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()])
+    await observer?.quit()
+    await database?.drop()
+    await redis?.stop()
+  })
+
+  const me = (app: FastifyInstance, who: Account) => app.inject({ url: '/api/v1/users/me', headers: who.headers })
+
+  it('should count its requests through either, each in one Redis command, and leave other tenants alone', async () => {
+    const [owner, other] = [await registerTenant(a), await registerTenant(b)]
+    // Each instance reads the caller once from the database and loads the scripts: not what a hot request costs.
+    const warm = [await me(a, owner), await me(b, owner)]
+    // The commands clients send, not those a script runs.
+    const monitor = await observer.monitor()
+    const sent: string[] = []
+    monitor.on('monitor', (_time: string, args: string[], source: string) => void (source === 'lua' || sent.push(args[0]!.toLowerCase())))
+    const remaining = []
+    for (const app of [a, b, a, b]) remaining.push(Number((await me(app, owner)).headers['ratelimit-remaining']))
+    await waitFor(() => sent.length >= 4, 'the requests’ commands')
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    monitor.disconnect()
+    expect(sent).toEqual(['evalsha', 'evalsha', 'evalsha', 'evalsha'])
+    const start = Number(warm[1]!.headers['ratelimit-remaining'])
+    expect(remaining).toEqual([start - 1, start - 2, start - 3, start - 4])
+    let last = await me(b, owner)
+    for (let i = 0; last.statusCode === 200; i += 1) last = await me(i % 2 ? a : b, owner)
+    expectTooManyRequests(last)
+    expectTooManyRequests(await me(a, owner))
+    expect((await me(a, other)).statusCode).toBe(200)
+    expect((await me(b, other)).statusCode).toBe(200)
   })
 })

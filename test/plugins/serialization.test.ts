@@ -35,8 +35,11 @@ describe('response serialization', () => {
   it('should serialize a cached value once, however often it is served', () => {
     const { runs, serializerFor: serialize } = countingSerializers()
     const cached = cacheable({ name: 'Boots', total: 3, internal: 'not in the schema' })
-    expect(serialize(cached)).toBe('{"name":"Boots","total":3}')
-    expect(serialize(cached)).toBe('{"name":"Boots","total":3}')
+    const first: unknown = serialize(cached)
+    // As bytes, which Fastify sends without measuring or encoding them again.
+    expect(Buffer.isBuffer(first)).toBe(true)
+    expect(String(first)).toBe('{"name":"Boots","total":3}')
+    expect(serialize(cached)).toBe(first)
     expect(runs.count).toBe(1)
   })
 

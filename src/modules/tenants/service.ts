@@ -1,4 +1,4 @@
-import type { Cache } from '../../cache/cache.js'
+import { cacheable, isFrozenJson, type Cache } from '../../cache/cache.js'
 import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database } from '../../db/database.js'
 import { forbidden, invalid, notFound } from '../../errors.js'
@@ -57,10 +57,9 @@ SELECT t.id, t.name, t.marketplace_type, t.created_at, t.low_stock_threshold, t.
  * A tenant's data is stale when its last successful sync is older than twice its plan's interval, or when it
  * has credentials but never synced successfully.
  */
-function syncHealth(row: OverviewRow, intervalMinutes: number) {
+function syncHealth(row: OverviewRow, intervalMinutes: number, now: number) {
   const lastSuccess = row.last_success_at ? new Date(row.last_success_at) : null
-  const staleAfterMs = 2 * intervalMinutes * 60_000
-  const stale = lastSuccess ? Date.now() - lastSuccess.getTime() > staleAfterMs : row.credentials.length > 0
+  const stale = lastSuccess ? now > staleFrom(lastSuccess, intervalMinutes) : row.credentials.length > 0
   return {
     last_success_at: lastSuccess?.toISOString() ?? null,
     last_error: row.last_error ? { ...row.last_error, at: new Date(row.last_error.at).toISOString() } : null,
@@ -69,45 +68,79 @@ function syncHealth(row: OverviewRow, intervalMinutes: number) {
   }
 }
 
+/** When a tenant whose last successful sync was at `lastSuccess` becomes stale. */
+function staleFrom(lastSuccess: Date, intervalMinutes: number): number {
+  return lastSuccess.getTime() + 2 * intervalMinutes * 60_000
+}
+
+/** The `GET /tenants/me` answer from its row, at the time `now`. */
+function overviewAnswer(row: OverviewRow, now: number) {
+  const limits = planLimits(row.plan)
+  return {
+    id: row.id,
+    name: row.name,
+    marketplace_type: row.marketplace_type,
+    created_at: new Date(row.created_at).toISOString(),
+    subscription: {
+      plan: row.plan,
+      status: row.subscription_status,
+      limits: {
+        products: limits.products,
+        users: limits.users,
+        sync_interval_minutes: limits.syncIntervalMinutes,
+        manual_syncs_per_day: limits.manualSyncsPerDay,
+        api_requests_per_minute: limits.apiRequestsPerMinute
+      }
+    },
+    low_stock_threshold: row.low_stock_threshold,
+    low_stock_days: row.low_stock_days,
+    credentials: row.credentials,
+    sync: syncHealth(row, limits.syncIntervalMinutes, now)
+  }
+}
+
+type Overview = ReturnType<typeof overviewAnswer>
+
+/**
+ * Until when an answer made at `now` stays what `overviewAnswer` would make: only `sync.stale` moves with the clock,
+ * once, from false to true.
+ */
+function overviewGoodUntil(row: OverviewRow, answer: Overview): number {
+  if (answer.sync.stale || !row.last_success_at) return Infinity
+  return staleFrom(new Date(row.last_success_at), planLimits(row.plan).syncIntervalMinutes)
+}
+
 function lastFour(secret: string): string {
   return secret.slice(-4)
 }
 
 export class TenantsService {
+  /**
+   * Answers made from cached rows, by row. A cached row is shared by every request under its cache version, so its
+   * answer is too, as a frozen value whose JSON the response serializer remembers: a cached read is neither rebuilt
+   * nor serialized again.
+   */
+  readonly #answers = new WeakMap<object, { answer: Overview; until: number }>()
+
   constructor(private readonly deps: { db: Database; cipher: MultiFernet; clients: ClientFactory; cache: Cache; cacheTtlSeconds: number }) {}
 
   /**
    * Cached as the database row rather than the answer: staleness is worked out from the clock at every read, so a
    * cached row never reports fresh data as stale or the reverse.
    */
-  async overview(auth: Pick<AuthContext, 'tenantId' | 'startedAt'>) {
+  async overview(auth: Pick<AuthContext, 'tenantId' | 'startedAt'>): Promise<Overview> {
     const row = await this.deps.cache.tenant(auth.tenantId, auth.startedAt).wrap('overview', this.deps.cacheTtlSeconds, async () => {
       const [found] = await this.deps.db.tenantRead<OverviewRow>(auth.tenantId, OVERVIEW_SQL, [auth.tenantId])
       if (!found) throw notFound('Tenant')
       return found
     })
-    const limits = planLimits(row.plan)
-    return {
-      id: row.id,
-      name: row.name,
-      marketplace_type: row.marketplace_type,
-      created_at: new Date(row.created_at).toISOString(),
-      subscription: {
-        plan: row.plan,
-        status: row.subscription_status,
-        limits: {
-          products: limits.products,
-          users: limits.users,
-          sync_interval_minutes: limits.syncIntervalMinutes,
-          manual_syncs_per_day: limits.manualSyncsPerDay,
-          api_requests_per_minute: limits.apiRequestsPerMinute
-        }
-      },
-      low_stock_threshold: row.low_stock_threshold,
-      low_stock_days: row.low_stock_days,
-      credentials: row.credentials,
-      sync: syncHealth(row, limits.syncIntervalMinutes)
-    }
+    const now = Date.now()
+    if (!isFrozenJson(row)) return overviewAnswer(row, now)
+    const known = this.#answers.get(row)
+    if (known && now <= known.until) return known.answer
+    const answer = overviewAnswer(row, now)
+    this.#answers.set(row, { answer: cacheable(answer) as Overview, until: overviewGoodUntil(row, answer) })
+    return this.#answers.get(row)!.answer
   }
 
   /**

@@ -34,8 +34,9 @@ async function metrics(app: FastifyInstance, opts: { config: Config }) {
     passwordHashesWaiting: () => app.hasher.waiting
   })
   app.decorate('metrics', instruments)
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     instruments.observeHttp(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+    done()
   })
 
   const token = opts.config.metricsToken

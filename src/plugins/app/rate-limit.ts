@@ -1,10 +1,10 @@
 import rateLimit, { normalizeIP, type FastifyRateLimitStore, type FastifyRateLimitStoreCtor, type RateLimitOptions } from '@fastify/rate-limit'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config, WindowLimit } from '../../config/env.js'
 import { DomainError } from '../../errors.js'
-import { planLimits } from '../../modules/tenants/plans.js'
-import { createWindowCounter, type WindowCounter } from '../../rate-limit/window-counter.js'
+import { PLAN_NAMES, planLimits, type Plan } from '../../modules/tenants/plans.js'
+import { createWindowCounter, type WindowCount, type WindowCounter } from '../../rate-limit/window-counter.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,8 +19,23 @@ declare module 'fastify' {
        * a 429 once the address has failed too often. Only the failing path consults it.
        */
       authenticationFailed(request: FastifyRequest, refusal: DomainError): Promise<DomainError>
+      /** The API's allowance per tenant and minute by plan, and per address for unauthenticated requests. */
+      api: ApiAllowance
     }
   }
+}
+
+/**
+ * The API's allowance. A verified caller's requests count against its tenant's window (`tenantKey`, `windowMs`),
+ * which authentication counts along with its cache lookup; `admit` then answers by the tenant's plan.
+ */
+export interface ApiAllowance {
+  windowMs: number
+  tenantKey(tenantId: string): string
+  /** Sets the RateLimit headers for a counted request, and throws the 429 once the count is past the plan's allowance. */
+  admit(reply: FastifyReply, plan: Plan, hit: WindowCount): void
+  /** Counts an unauthenticated request against its address, and answers like `admit`. */
+  admitAnonymous(request: FastifyRequest, reply: FastifyReply): Promise<void>
 }
 
 const MINUTE_MS = 60_000
@@ -60,6 +75,33 @@ function routeLimit(limit: WindowLimit): RateLimitOptions {
   return { max: limit.max, timeWindow: limit.windowMs, keyGenerator: clientKey }
 }
 
+/**
+ * Sets the draft-standard `RateLimit-Limit/Remaining/Reset` headers (https://datatracker.ietf.org/doc/draft-ietf-httpapi-ratelimit-headers/),
+ * as @fastify/rate-limit's `enableDraftSpec` does, and throws the 429 (a problem document with `Retry-After`) past `max`.
+ */
+function admit(reply: FastifyReply, max: number, { count, resetMs }: WindowCount): void {
+  const resetSeconds = Math.ceil(resetMs / 1000)
+  reply.header('ratelimit-limit', max)
+  reply.header('ratelimit-remaining', Math.max(0, max - count))
+  reply.header('ratelimit-reset', resetSeconds)
+  if (count <= max) return
+  throw new DomainError('rate_limited', `Too many requests; retry in ${resetSeconds} seconds`, { retryAfterSeconds: Math.max(1, resetSeconds) })
+}
+
+function apiAllowance(counter: WindowCounter, settings: Config['rateLimits']): ApiAllowance {
+  const { anonymousPerMinute, apiPerMinute } = settings
+  const perPlan = Object.fromEntries(PLAN_NAMES.map((plan) => [plan, apiPerMinute[plan] ?? planLimits(plan).apiRequestsPerMinute])) as Record<Plan, number>
+  return {
+    windowMs: MINUTE_MS,
+    // The same keys as the counters @fastify/rate-limit kept for this limit before (its store's prefix is `rl:`).
+    tenantKey: (tenantId) => `rl:tenant:${tenantId}`,
+    admit: (reply, plan, hit) => admit(reply, perPlan[plan] ?? perPlan.free, hit),
+    async admitAnonymous(request, reply) {
+      admit(reply, anonymousPerMinute, await counter.hit(`rl:${clientKey(request)}`, MINUTE_MS))
+    }
+  }
+}
+
 /** Counters for every limit, and the route-level limits that routes name in their config. */
 async function rateLimits(app: FastifyInstance, opts: { config: Config }) {
   const { register, refresh, authFailures } = opts.config.rateLimits
@@ -68,6 +110,7 @@ async function rateLimits(app: FastifyInstance, opts: { config: Config }) {
     counter,
     register: routeLimit(register),
     refresh: routeLimit(refresh),
+    api: apiAllowance(counter, opts.config.rateLimits),
     async authenticationFailed(request: FastifyRequest, refusal: DomainError): Promise<DomainError> {
       const { count, resetMs } = await counter.hit(`authfail:${clientKey(request)}`, authFailures.windowMs)
       if (count <= authFailures.max) return refusal
@@ -82,28 +125,23 @@ async function rateLimits(app: FastifyInstance, opts: { config: Config }) {
 export default fp(rateLimits, { name: 'rate-limits', dependencies: ['redis'] })
 
 /**
- * The API's limit (https://github.com/fastify/fastify-rate-limit), for the scope that holds the API routes. It runs as
- * a route-level hook, so after the scope's authentication: a verified caller counts against its tenant's per-minute
- * allowance by plan, anything else (public routes) against its address. Requests that fail authentication are
- * answered before they are counted here; `rateLimits.authenticationFailed` counts those per address instead. A
- * refused token costs a signature check, or a cache lookup (an indexed read on a miss) for a token of an ended
- * session. Responses carry the draft-standard `RateLimit-Limit/Remaining/Reset` headers; a 429 is a problem document
+ * The limits that single routes name in their `config.rateLimit` (sign-up, refresh), through
+ * https://github.com/fastify/fastify-rate-limit over our counters, for the scope that holds the API routes. Every other
+ * route of the scope has the API's allowance (`rateLimits.api`), which the authentication hook applies: a verified
+ * caller counts against its tenant's per-minute allowance by plan, anything else (public routes) against its
+ * address. Responses carry the draft-standard `RateLimit-Limit/Remaining/Reset` headers; a 429 is a problem document
  * with `Retry-After`.
  */
-export const apiRateLimit = fp(
-  async function apiRateLimit(api: FastifyInstance, opts: { config: Config }) {
-    const { anonymousPerMinute, apiPerMinute } = opts.config.rateLimits
+export const routeRateLimits = fp(
+  async function routeRateLimits(api: FastifyInstance) {
     await api.register(rateLimit, {
-      global: true,
+      global: false,
       hook: 'onRequest',
       enableDraftSpec: true,
       store: storeClass(api.rateLimits.counter),
-      keyGenerator: (request) => (request.auth ? `tenant:${request.auth.tenantId}` : clientKey(request)),
-      max: (request) => (request.auth ? (apiPerMinute[request.auth.plan] ?? planLimits(request.auth.plan).apiRequestsPerMinute) : anonymousPerMinute),
-      timeWindow: MINUTE_MS,
       errorResponseBuilder: (_request, context) =>
         new DomainError('rate_limited', `Too many requests; retry in ${context.after}`, { retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)) })
     })
   },
-  { name: 'api-rate-limit', dependencies: ['rate-limits', 'authentication'] }
+  { name: 'route-rate-limits', dependencies: ['rate-limits'] }
 )

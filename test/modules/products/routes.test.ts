@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib'
 import { eq, sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { auditEvents, products, tenants } from '../../../src/db/schema.js'
@@ -94,6 +95,21 @@ describe('products', () => {
         archived: false,
         updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/)
       })
+    })
+
+    it('should answer a repeated page the same, compressed or not', async () => {
+      const { owner } = await tenantWith(Array.from({ length: 40 }, (_, i) => ({ externalId: `z${i}`, name: `Zip ${i} with a name long enough to compress` })))
+      const url = '/api/v1/products?limit=40'
+      const plain = await get(owner, url)
+      const gzip = () => t.app.inject({ method: 'GET', url, headers: { ...owner.headers, 'accept-encoding': 'gzip' } })
+      // The second answer is served from the cache where there is one, as the bytes remembered for the first.
+      for (const res of [await gzip(), await gzip()]) {
+        expect(res.headers['content-encoding']).toBe('gzip')
+        expect(JSON.parse(gunzipSync(res.rawPayload).toString())).toEqual(plain.json())
+      }
+      const again = await get(owner, url)
+      expect(again.headers['content-length']).toBe(String(Buffer.byteLength(plain.body)))
+      expect(again.json()).toEqual(plain.json())
     })
 
     it('should hide archived products unless asked for them', async () => {
