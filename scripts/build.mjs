@@ -9,8 +9,12 @@ import { fileURLToPath } from 'node:url'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 /** What the last build read and wrote, and when it started; the staleness check compares against it. */
 const RECORD = 'dist/build-record.json'
-/** Inputs esbuild does not list as such but that change its output. */
-const CONFIG_INPUTS = ['scripts/build.mjs', 'package.json', 'tsconfig.json']
+/**
+ * Inputs esbuild does not list as such but that change its output. package-lock.json stands for the ~1,250 library
+ * files the bundle reads: npm rewrites it whenever it changes them, and checking it alone instead of each of them
+ * saves ~20 ms of every start.
+ */
+const CONFIG_INPUTS = ['scripts/build.mjs', 'package.json', 'package-lock.json', 'tsconfig.json']
 /** Where the server's code-split chunks go, beside its entry point. */
 const CHUNKS = path.join('dist', 'chunks')
 
@@ -62,7 +66,8 @@ export async function build() {
     renameSync(`${file.path}.tmp`, file.path)
   }
   const listed = (key) => [...new Set(results.flatMap((result) => Object.keys(result.metafile[key])))]
-  const record = { startedAt, inputs: [...listed('inputs'), ...CONFIG_INPUTS], outputs: listed('outputs') }
+  const ours = listed('inputs').filter((file) => !file.split('/').includes('node_modules'))
+  const record = { startedAt, inputs: [...ours, ...CONFIG_INPUTS], outputs: listed('outputs') }
   removeUnlistedChunks(ROOT, record.outputs)
   writeFileSync(path.join(ROOT, RECORD), JSON.stringify(record))
 }
@@ -82,7 +87,7 @@ export function removeUnlistedChunks(root, outputs) {
   }
 }
 
-/** True when dist/ is missing, incomplete, or older than any file the last build read (a deleted one included). */
+/** True when dist/ is missing, incomplete, or older than any input of the last build (a deleted one included). */
 export function isStale(root = ROOT) {
   let record
   try {
