@@ -25,27 +25,24 @@ const versionPrefix = randomBytes(9).toString('base64url')
 let versionsMade = 0
 const newVersion = () => `${versionPrefix}${(versionsMade++).toString(36)}`
 
-/**
- * The tenant's version (created if missing), or nil while a write to it is in flight. One script rather than a
- * MULTI block: a single command, which auto-pipelining sends together with the other requests' commands.
- */
-const VERSION_SCRIPT = `
+/** Sets `version` to the tenant's version (created if missing), or to false while a write to it is in flight. */
+const VERSION_LOOKUP_LUA = `
 local version = redis.call('GET', KEYS[1])
 if not version then
   version = ARGV[1]
   redis.call('SET', KEYS[1], version, 'PX', ARGV[2])
 end
-if redis.call('ZCOUNT', KEYS[2], ARGV[3], '+inf') > 0 then return false end
+if redis.call('ZCOUNT', KEYS[2], ARGV[3], '+inf') > 0 then version = false end`
+
+/**
+ * The tenant's version, or nil while a write is in flight. One script rather than a MULTI block: a single command,
+ * which auto-pipelining sends together with the other requests' commands.
+ */
+const VERSION_SCRIPT = `${VERSION_LOOKUP_LUA}
 return version`
 
 /** VERSION_SCRIPT's answer and a rate-limit hit on KEYS[3] (a window of ARGV[4] ms), so that a request costs one command. */
-const COUNTED_VERSION_SCRIPT = `
-local version = redis.call('GET', KEYS[1])
-if not version then
-  version = ARGV[1]
-  redis.call('SET', KEYS[1], version, 'PX', ARGV[2])
-end
-if redis.call('ZCOUNT', KEYS[2], ARGV[3], '+inf') > 0 then version = false end
+const COUNTED_VERSION_SCRIPT = `${VERSION_LOOKUP_LUA}
 ${windowHitLua('KEYS[3]', 'ARGV[4]')}
 return {version, count, ttl}`
 
