@@ -1,8 +1,8 @@
 import type { SQLWrapper } from 'drizzle-orm'
 import { PgDialect } from 'drizzle-orm/pg-core'
+import { UUID } from './prologue.js'
 
 const dialect = new PgDialect()
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * Text as a Unicode-escape literal (`U&'\0041…'`): every character becomes a backslash and hex digits, so none can

@@ -1,5 +1,7 @@
-/** What every transaction starts with: the role and tenant that row-level security checks. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// What every transaction starts with: the role and tenant that row-level security checks.
+
+/** A UUID in its canonical text form: checked wherever one is written into SQL text rather than bound. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 /**
  * The transaction prologue. The tenant id is inlined (after a strict UUID check) so the whole prologue goes to
  * PostgreSQL as one simple-protocol message: one round trip per transaction instead of three.

@@ -1,10 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/database.js'
 import { withSettings } from '../../db/planner.js'
+import { UUID } from '../../db/prologue.js'
 import { selectRows } from '../../db/rows.js'
 import { FORECAST_WINDOW_DAYS, type Observation } from './days-of-stock.js'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** One array parameter however many ids there are (a parameter list would hit the protocol's 65,535 limit). */
 function uuidArray(ids: readonly string[]): SQL {

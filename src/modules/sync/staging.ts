@@ -4,9 +4,8 @@ import type { Transaction as PgliteTransaction } from '@electric-sql/pglite'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { Database, SqlExecutor } from '../../db/database.js'
+import { UUID } from '../../db/prologue.js'
 import type { MarketProduct, MarketStock, MarketWarehouse } from '../../marketplaces/types.js'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Columns of each staging table, in COPY order. */
 const TABLES = {
