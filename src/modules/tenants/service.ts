@@ -139,8 +139,9 @@ export class TenantsService {
     const known = this.#answers.get(row)
     if (known && now <= known.until) return known.answer
     const answer = overviewAnswer(row, now)
-    this.#answers.set(row, { answer: cacheable(answer) as Overview, until: overviewGoodUntil(row, answer) })
-    return this.#answers.get(row)!.answer
+    const entry = { answer: cacheable(answer) as Overview, until: overviewGoodUntil(row, answer) }
+    this.#answers.set(row, entry)
+    return entry.answer
   }
 
   /**
