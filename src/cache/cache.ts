@@ -127,11 +127,12 @@ export class StoreCache implements Cache {
 
   tenantCounting(tenantId: string, since: number, counterKey: string, windowMs: number): { cache: TenantCache; counted: Promise<WindowCount> | null } {
     const cache = this.tenant(tenantId, since)
+    if (!this.store.versionCounting || this.undelivered.has(tenantId)) return { cache, counted: null }
     const last = this.versionReads.get(tenantId)
-    if (!this.store.versionCounting || this.undelivered.has(tenantId) || (last && last.issuedAt >= since)) return { cache, counted: null }
+    if (last && last.issuedAt >= since) return { cache, counted: null }
     const issuedAt = performance.now()
     const both = this.store.versionCounting(tenantId, counterKey, windowMs)
-    this.versionReads.set(tenantId, { issuedAt, version: both.then(([version]) => version, (err: unknown) => this.storeFailed(err, null)) })
+    this.versionReads.set(tenantId, { issuedAt, version: both.then(([version]) => version, this.versionUnavailable) })
     const counted = both.then(([, hit]) => hit)
     // The caller may never await it (its request failed first); a failure is the caller's to handle when it does.
     counted.catch(() => {})
@@ -162,22 +163,32 @@ export class StoreCache implements Cache {
     const version = await this.currentVersion(tenantId, since)
     if (version === null) return load()
     const entryKey = tenantKey(tenantId, `${version}:${key}`)
-    const hit = await this.store.get(entryKey).catch((err: unknown) => this.storeFailed(err, undefined))
+    const hit = await this.store.get(entryKey).catch(this.entryUnavailable)
     if (hit !== undefined) return hit as T
     const value = cacheable(await load())
-    await this.store.set(entryKey, value, ttlSeconds * 1000).catch((err: unknown) => this.storeFailed(err, undefined))
+    await this.store.set(entryKey, value, ttlSeconds * 1000).catch(this.entryUnavailable)
     return value as T
   }
 
-  private async currentVersion(tenantId: string, since: number | undefined): Promise<string | null> {
-    if (this.undelivered.has(tenantId)) {
-      await this.publishVersion(tenantId)
-      if (this.undelivered.has(tenantId)) return null
-    }
+  /**
+   * Not an async function: on the hot path it hands out the lookup it shares, and an async function returning a
+   * promise would cost each read three more turns of the microtask queue.
+   */
+  private currentVersion(tenantId: string, since: number | undefined): Promise<string | null> {
+    if (this.undelivered.has(tenantId)) return this.redeliverThenLookUp(tenantId)
     const last = this.versionReads.get(tenantId)
     if (since !== undefined && last && last.issuedAt >= since) return last.version
+    return this.lookUpVersion(tenantId)
+  }
+
+  private async redeliverThenLookUp(tenantId: string): Promise<string | null> {
+    await this.publishVersion(tenantId)
+    return this.undelivered.has(tenantId) ? null : this.lookUpVersion(tenantId)
+  }
+
+  private lookUpVersion(tenantId: string): Promise<string | null> {
     const issuedAt = performance.now()
-    const version = this.store.version(tenantId).catch((err: unknown) => this.storeFailed(err, null))
+    const version = this.store.version(tenantId).catch(this.versionUnavailable)
     this.versionReads.set(tenantId, { issuedAt, version })
     return version
   }
@@ -193,6 +204,10 @@ export class StoreCache implements Cache {
     // Lookups issued before the new version was published must not serve the request that wrote, nor any other.
     this.versionReads.delete(tenantId)
   }
+
+  /** `storeFailed` for a version lookup and for an entry, made once rather than as a closure per read. */
+  private readonly versionUnavailable = (err: unknown): null => this.storeFailed(err, null)
+  private readonly entryUnavailable = (err: unknown): undefined => this.storeFailed(err, undefined)
 
   /** Store failures are expected while Redis is away (the connection logs the outage once), so they stay at debug. */
   private storeFailed<F>(err: unknown, fallback: F): F {

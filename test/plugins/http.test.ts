@@ -1,4 +1,7 @@
+import fastifyCors from '@fastify/cors'
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { corsOptions } from '../../src/plugins/external/http-hardening.js'
 import { buildTestApp, registerTenant, type TestApp } from '../helpers/app.js'
 import { waitFor } from '../helpers/wait.js'
 
@@ -92,6 +95,35 @@ describe('HTTP behaviour', () => {
     const res = await t.app.inject({ url: '/api/v1/health', headers: { origin: 'https://app.example.com' } })
     expect(res.headers['x-content-type-options']).toBe('nosniff')
     expect(res.headers['access-control-allow-origin']).toBe('*')
+  })
+
+  it('should send the CORS headers @fastify/cors sends for any origin, on answers and errors alike', async () => {
+    const reference = Fastify()
+    await reference.register(fastifyCors, corsOptions('*'))
+    reference.get('/', async () => ({}))
+    const headers = { origin: 'https://app.example.com' }
+    const expected = (await reference.inject({ url: '/', headers })).headers
+    await reference.close()
+    const corsHeaders = (all: Record<string, unknown>) => Object.fromEntries(Object.entries(all).filter(([name]) => name.startsWith('access-control-') || name === 'vary'))
+    expect(corsHeaders(expected)).toEqual({ 'access-control-allow-origin': '*', 'access-control-expose-headers': expect.stringContaining('ratelimit-remaining') })
+    for (const url of ['/api/v1/health', '/api/v1/nope', '/api/v1/users/me']) {
+      expect(corsHeaders((await t.app.inject({ url, headers })).headers), url).toEqual(corsHeaders(expected))
+    }
+  })
+
+  it('should answer a CORS preflight on any route', async () => {
+    const res = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/tenants/me',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'PATCH', 'access-control-request-headers': 'authorization, content-type' }
+    })
+    expect(res.statusCode).toBe(204)
+    expect(res.headers).toMatchObject({
+      'access-control-allow-origin': '*',
+      'access-control-allow-methods': expect.stringContaining('PATCH'),
+      'access-control-allow-headers': 'authorization, content-type',
+      'access-control-max-age': '600'
+    })
   })
 
   it("should send helmet's security headers on answers, errors and the docs alike", async () => {
