@@ -211,8 +211,10 @@ export const stockLevels = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.skuId, t.warehouseId] }),
-    index('stock_levels_product_idx').on(t.tenantId, t.productId),
-    index('stock_levels_warehouse_idx').on(t.tenantId, t.warehouseId)
+    // No index by warehouse: nothing reads one warehouse's levels alone (the warehouse filter of the product list
+    // probes a product's levels, the warehouse summary groups all the tenant's), and it was 5 of a product's 34
+    // index entries a sync writes.
+    index('stock_levels_product_idx').on(t.tenantId, t.productId)
   ]
 )
 
