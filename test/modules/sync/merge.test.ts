@@ -1,26 +1,22 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase, type Database } from '../../../src/db/database.js'
+import type { Database } from '../../../src/db/database.js'
 import type { MarketProduct, MarketStock } from '../../../src/marketplaces/types.js'
 import { refreshForecasts } from '../../../src/modules/forecast/repository.js'
 import { mergeStaged } from '../../../src/modules/sync/merge.js'
 import { Staging } from '../../../src/modules/sync/staging.js'
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
+import { openTenantDatabase, type TenantDatabase } from '../../helpers/database.js'
 
-let testDb: TestDatabase
+let tenantDb: TenantDatabase
 let db: Database
-const tenantId = randomUUID()
+let tenantId: string
 
 beforeAll(async () => {
-  testDb = await createTestDatabase()
-  db = await openDatabase({ url: testDb.url, dataDir: testDb.dataDir, poolMax: 4 })
-  await db.migrate()
-  await db.system((_tx, raw) => raw.query(`INSERT INTO tenants (id, name, marketplace_type) VALUES ($1, 'Merge', 'wildberries')`, [tenantId]))
+  tenantDb = await openTenantDatabase('Merge')
+  db = tenantDb.db
+  tenantId = tenantDb.tenantId
 })
-afterAll(async () => {
-  await db.close()
-  await testDb.drop()
-})
+afterAll(() => tenantDb.close())
 
 const product = (externalId: string, skus: string[]): MarketProduct => ({
   externalId,
