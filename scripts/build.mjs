@@ -53,7 +53,8 @@ export async function build() {
       // CommonJS libraries inside an ES module still call require() for Node's built-ins.
       banner: { js: "import { createRequire as createRequireForBundle } from 'node:module'; const require = createRequireForBundle(import.meta.url);" }
     }),
-    esbuild({ ...common, entryPoints: ['src/cli/migrate.ts', 'src/cli/rotate-keys.ts', 'src/cli/set-plan.ts'], packages: 'external' })
+    // The command-line tools, and the embedded database's thread (src/db/pglite-thread.ts starts it from its file).
+    esbuild({ ...common, entryPoints: ['src/cli/migrate.ts', 'src/cli/rotate-keys.ts', 'src/cli/set-plan.ts', 'src/db/pglite-worker.ts'], packages: 'external' })
   ])
   const inChunks = (file) => path.relative(ROOT, file.path).startsWith(CHUNKS + path.sep)
   // Chunks first, entry points last, each file replaced in one rename: a process starting meanwhile (start:api

@@ -15,9 +15,9 @@ async function main(): Promise<void> {
   const baseConfig = loadConfig(process.env, roleFromArgs(process.argv.slice(2)))
   const warnings: string[] = []
   const config = await resolveSecrets(baseConfig, (message) => warnings.push(message))
-  // The database opens while the application's code loads: PGlite compiles its WebAssembly on other threads
-  // meanwhile, instead of after it. The app's database plugin awaits it and reports its failure; until then the
-  // rejection is held, not unhandled.
+  // The database opens while the application's code loads and registers its routes: PGlite starts on a thread of
+  // its own meanwhile, instead of after them. The app's database plugin awaits it and reports its failure; until
+  // then the rejection is held, not unhandled.
   const { ready: database } = await beginOpening(config.db)
   database.catch(() => undefined)
   const { buildApp } = await import('./app.js')
@@ -27,7 +27,14 @@ async function main(): Promise<void> {
   closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an unexpected error')
     else app.log.info({ signal }, 'shutting down: no new requests, finishing in-flight work')
-    await app.close()
+    // server.close() ends the idle keep-alive connections once, when called: one whose request was still in flight
+    // stays open after its answer and holds the close up until the keep-alive timeout. End each as it goes idle.
+    const reaper = setInterval(() => app.server.closeIdleConnections(), 50)
+    try {
+      await app.close()
+    } finally {
+      clearInterval(reaper)
+    }
   })
 
   if (config.role !== 'worker') {

@@ -58,8 +58,8 @@ export interface PendingDatabase {
 }
 
 /**
- * Begins opening the database and returns as soon as the driver is underway: PGlite compiles its WebAssembly on
- * other threads while the caller loads the rest of its code. Each driver is loaded only when chosen: a process on
+ * Begins opening the database and returns as soon as the driver is underway: PGlite starts on a thread of its own
+ * while the caller loads the rest of its code. Each driver is loaded only when chosen: a process on
  * PGlite never evaluates pg, one on PostgreSQL never loads PGlite.
  */
 export async function beginOpening(options: DatabaseOptions): Promise<PendingDatabase> {

@@ -1,30 +1,29 @@
-import { mkdir, readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
+import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
-import { PGlite, type Transaction as PgliteTransaction } from '@electric-sql/pglite'
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate } from 'drizzle-orm/pglite/migrator'
 import lockfile from 'proper-lockfile'
 import { MIGRATIONS_FOLDER, type Database, type Db, type PendingDatabase, type SqlExecutor } from './database.js'
+import { PgliteThread, type PgliteQueries } from './pglite-thread.js'
 import { SYSTEM_PROLOGUE, inlineUuids, tenantPrologue } from './prologue.js'
 import * as schema from './schema.js'
 
-/** One process's working set; pages beyond it are read back from the operating system's file cache, not the disk. */
-const PGLITE_SHARED_BUFFERS = '32MB'
-
-/** PostgreSQL compiled to WebAssembly, the largest file PGlite loads (~9 MB). */
-const POSTGRES_WASM = createRequire(import.meta.url).resolve('@electric-sql/pglite/pglite.wasm')
-
 /**
- * Locks the data dir and sets V8 compiling PostgreSQL's WebAssembly on its background threads, then returns: the
- * caller loads its own code meanwhile, and `ready` resolves once PGlite has started on the compiled module.
+ * Locks the data dir and starts PGlite on its own thread, then returns: the caller loads its own code meanwhile, and
+ * `ready` resolves once PostgreSQL has started there.
  */
 export async function beginPglite(dataDir: string): Promise<PendingDatabase> {
   const inMemory = dataDir.startsWith('memory://')
   const releaseLock = inMemory ? undefined : await lockDataDir(dataDir)
-  const compiling = WebAssembly.compile(await readFile(POSTGRES_WASM))
-  return { ready: openPglite(inMemory ? undefined : path.join(dataDir, 'pgdata'), compiling, releaseLock) }
+  const { thread, ready } = PgliteThread.start({ pgdata: inMemory ? undefined : path.join(dataDir, 'pgdata') })
+  const opened = ready.then(
+    () => pgliteDatabase(thread, releaseLock),
+    async (error: unknown) => {
+      await releaseLock?.()
+      throw error
+    }
+  )
+  return { ready: opened }
 }
 
 async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
@@ -38,19 +37,11 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   })
 }
 
-async function openPglite(pgdata: string | undefined, compiling: Promise<WebAssembly.Module>, releaseLock?: () => Promise<void>): Promise<Database> {
-  const pglite = await PGlite.create(pgdata, {
-    pgliteWasmModule: await compiling,
-    extensions: { pg_trgm },
-    // PostgreSQL's default 128 MB of shared buffers is sized for a server shared by many connections; PGlite
-    // allocates and clears all of it at every start, which cost ~0.1 s of start-up and ~110 MB of resident memory.
-    startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`]
-  })
-
+function pgliteDatabase(pglite: PgliteThread, releaseLock?: () => Promise<void>): Database {
   async function run<T>(prologue: string, fn: (tx: Db, raw: SqlExecutor) => Promise<T>): Promise<T> {
-    return pglite.transaction(async (ptx: PgliteTransaction) => {
+    return pglite.transaction(async (ptx: PgliteQueries) => {
       await ptx.exec(prologue)
-      return fn(drizzle(ptx as unknown as PGlite, { schema }) as unknown as Db, ptx as SqlExecutor)
+      return fn(drizzle(ptx as never, { schema }) as unknown as Db, ptx as SqlExecutor)
     })
   }
 
@@ -68,7 +59,7 @@ async function openPglite(pgdata: string | undefined, compiling: Promise<WebAsse
       exec: (text) => pglite.exec(text)
     },
     async migrate() {
-      await migrate(drizzle(pglite), { migrationsFolder: MIGRATIONS_FOLDER })
+      await migrate(drizzle(pglite as never), { migrationsFolder: MIGRATIONS_FOLDER })
     },
     async ping() {
       await pglite.query('SELECT 1')

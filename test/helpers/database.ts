@@ -1,6 +1,7 @@
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import pg from 'pg'
+import { openDatabase, type Database } from '../../src/db/database.js'
 
 /**
  * Each test file gets its own database: a fresh PostgreSQL database on the server named by DATABASE_URL when it is
@@ -46,6 +47,29 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } finally {
         await client.end()
       }
+    }
+  }
+}
+
+/** A migrated database of the test file's own with one tenant in it, for tests below the HTTP layer. */
+export interface TenantDatabase {
+  db: Database
+  tenantId: string
+  close(): Promise<void>
+}
+
+export async function openTenantDatabase(tenantName: string): Promise<TenantDatabase> {
+  const testDb = await createTestDatabase()
+  const db = await openDatabase({ url: testDb.url, dataDir: testDb.dataDir, poolMax: 4 })
+  await db.migrate()
+  const tenantId = randomUUID()
+  await db.system((_tx, raw) => raw.query(`INSERT INTO tenants (id, name, marketplace_type) VALUES ($1, $2, 'wildberries')`, [tenantId, tenantName]))
+  return {
+    db,
+    tenantId,
+    async close() {
+      await db.close()
+      await testDb.drop()
     }
   }
 }

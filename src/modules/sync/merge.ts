@@ -149,6 +149,16 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
         WHERE x.tenant_id = $1 AND x.id = m.id AND NOT m.created AND m.changed`,
       [tenantId]
     )
+    // A SKU the marketplace moved to another product takes its levels along, changed or not: products' totals are
+    // summed from the levels. Moving is not a change of stock, so it writes no history.
+    if (hadLevels) {
+      await raw.query(
+        `UPDATE stock_levels l SET product_id = m.product_id
+           FROM merge_skus m
+          WHERE l.tenant_id = $1 AND l.sku_id = m.id AND NOT m.created AND m.changed AND l.product_id <> m.product_id`,
+        [tenantId]
+      )
+    }
   }
   // Plain inserts: no other writer adds a tenant's products, SKUs or levels while its sync runs, and ON CONFLICT
   // would probe the key of every row first.

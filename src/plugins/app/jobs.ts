@@ -26,8 +26,8 @@ interface SyncJobData {
 
 /**
  * The job queue (pg-boss) and, unless this process serves the API only, its workers. Both start once the app is
- * ready and the server has had its turn to listen: on PGlite every query of theirs runs on the thread that also
- * answers HTTP, and the API does not need them to serve. Until both are up, readiness says `jobs: starting` (503).
+ * ready and the server has had its turn to listen: on PGlite their queries wait in line with the API's on its one
+ * connection, and the API does not need them to serve. Until both are up, readiness says `jobs: starting` (503).
  * Whatever enqueues before then starts the queue itself if need be and waits for it, outside its transaction, so
  * nothing is lost. Workers drain on close: running syncs finish (up to the shutdown timeout) before the database
  * closes.

@@ -1,24 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openDatabase, type Database } from '../../../src/db/database.js'
+import type { Database } from '../../../src/db/database.js'
 import { orderedIdPrefix } from '../../../src/modules/sync/merge.js'
 import { Staging } from '../../../src/modules/sync/staging.js'
-import { createTestDatabase, type TestDatabase } from '../../helpers/database.js'
+import { openTenantDatabase, type TenantDatabase } from '../../helpers/database.js'
 
-let testDb: TestDatabase
+let tenantDb: TenantDatabase
 let db: Database
-const tenantId = randomUUID()
+let tenantId: string
 
 beforeAll(async () => {
-  testDb = await createTestDatabase()
-  db = await openDatabase({ url: testDb.url, dataDir: testDb.dataDir, poolMax: 4 })
-  await db.migrate()
-  await db.system((_tx, raw) => raw.query(`INSERT INTO tenants (id, name, marketplace_type) VALUES ($1, 'Staging', 'wildberries')`, [tenantId]))
+  tenantDb = await openTenantDatabase('Staging')
+  db = tenantDb.db
+  tenantId = tenantDb.tenantId
 })
-afterAll(async () => {
-  await db.close()
-  await testDb.drop()
-})
+afterAll(() => tenantDb.close())
 
 const awkward = 'tab\there, back\\slash, "quotes", new\nline, cr\r, \\N, {braces}, запятая,'
 

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Database } from '../../../src/db/database.js'
+import type { MarketProduct, MarketStock } from '../../../src/marketplaces/types.js'
+import { refreshForecasts } from '../../../src/modules/forecast/repository.js'
+import { mergeStaged } from '../../../src/modules/sync/merge.js'
+import { Staging } from '../../../src/modules/sync/staging.js'
+import { openTenantDatabase, type TenantDatabase } from '../../helpers/database.js'
+
+let tenantDb: TenantDatabase
+let db: Database
+let tenantId: string
+
+beforeAll(async () => {
+  tenantDb = await openTenantDatabase('Merge')
+  db = tenantDb.db
+  tenantId = tenantDb.tenantId
+})
+afterAll(() => tenantDb.close())
+
+const product = (externalId: string, skus: string[]): MarketProduct => ({
+  externalId,
+  vendorCode: `v${externalId}`,
+  name: `Product ${externalId}`,
+  brand: null,
+  category: null,
+  barcodes: [],
+  skus: skus.map((sku) => ({ externalId: sku, size: null, barcodes: [] }))
+})
+const stock = (skuExternalId: string, quantity: number): MarketStock => ({
+  skuExternalId,
+  warehouse: { externalId: 'w1', name: 'Koledino', type: 'fbo' },
+  quantity,
+  reserved: 0,
+  inWayToClient: 0,
+  inWayFromClient: 0
+})
+
+/** Stages one read of the catalogue and merges it as a sync does, forecasts included. */
+async function sync(products: MarketProduct[], stocks: MarketStock[]): Promise<void> {
+  await db.session(async (session) => {
+    const staging = new Staging(session.kind, randomUUID())
+    await session.tenant(tenantId, async (_tx, raw) => {
+      await staging.create(raw)
+      await staging.write(raw, 0, 'wildberries', { products, stocks })
+    })
+    await session.tenant(tenantId, async (tx, raw) => {
+      const syncedAt = new Date()
+      const merged = await mergeStaged(tx, raw, { tenantId, syncJobId: randomUUID(), marketplaces: ['wildberries'], productLimit: null, syncedAt, staging })
+      if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries })
+      await staging.drop(raw)
+    })
+  })
+}
+
+async function picture() {
+  return db.tenant(tenantId, async (_tx, raw) => ({
+    levels: (
+      await raw.query(
+        `SELECT s.external_id AS sku, p.external_id AS product, l.quantity
+           FROM stock_levels l JOIN skus s ON s.id = l.sku_id JOIN products p ON p.id = l.product_id ORDER BY sku`
+      )
+    ).rows,
+    totals: (await raw.query(`SELECT external_id AS product, total_stock FROM products ORDER BY external_id`)).rows,
+    history: (await raw.query<{ n: number }>(`SELECT count(*)::int AS n FROM stock_history`)).rows[0]!.n
+  }))
+}
+
+describe('merging a sync', () => {
+  it('should move a SKU’s stock to the product the marketplace moved it to, though its quantities stayed the same', async () => {
+    await sync([product('1', ['11']), product('2', ['22'])], [stock('11', 5), stock('22', 3)])
+    expect(await picture()).toEqual({
+      levels: [
+        { sku: '11', product: '1', quantity: 5 },
+        { sku: '22', product: '2', quantity: 3 }
+      ],
+      totals: [
+        { product: '1', total_stock: 5 },
+        { product: '2', total_stock: 3 }
+      ],
+      history: 2
+    })
+
+    await sync([product('1', []), product('2', ['11', '22'])], [stock('11', 5), stock('22', 3)])
+    expect(await picture()).toEqual({
+      levels: [
+        { sku: '11', product: '2', quantity: 5 },
+        { sku: '22', product: '2', quantity: 3 }
+      ],
+      totals: [
+        { product: '1', total_stock: 0 },
+        { product: '2', total_stock: 8 }
+      ],
+      // No level changed, so no history row was added.
+      history: 2
+    })
+  })
+})
