@@ -98,16 +98,26 @@ export class PgliteThread implements PgliteQueries {
     const id = this.#nextId++
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (result: unknown) => void, reject })
-      this.#worker.postMessage({ ...request, id })
+      try {
+        this.#worker.postMessage({ ...request, id })
+      } catch (error) {
+        // A value that cannot be copied to the thread (a function, say): this statement fails, the thread goes on.
+        this.#pending.delete(id)
+        reject(error as Error)
+      }
     })
   }
 
-  async query<T>(text: string, values?: unknown[], options?: QueryOptions, tx?: number): Promise<Results<T>> {
-    return this.#call({ op: 'query', tx, text, values, options: threadOptions(options) })
+  query<T>(text: string, values?: unknown[], options?: QueryOptions): Promise<Results<T>> {
+    return this.#query(undefined, text, values, options)
   }
 
-  exec(text: string, tx?: number): Promise<Results[]> {
-    return this.#call({ op: 'exec', tx, text })
+  exec(text: string): Promise<Results[]> {
+    return this.#call({ op: 'exec', text })
+  }
+
+  async #query<T>(tx: number | undefined, text: string, values?: unknown[], options?: QueryOptions): Promise<Results<T>> {
+    return this.#call({ op: 'query', tx, text, values, options: threadOptions(options) })
   }
 
   /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws, as PGlite's own. */
@@ -115,8 +125,8 @@ export class PgliteThread implements PgliteQueries {
     const id = this.#nextId++
     await this.#call({ op: 'begin', tx: id })
     const tx: PgliteQueries = {
-      query: (text, values, options) => this.query(text, values, options, id),
-      exec: (text) => this.exec(text, id)
+      query: (text, values, options) => this.#query(id, text, values, options),
+      exec: (text) => this.#call({ op: 'exec', tx: id, text })
     }
     let result: T
     try {

@@ -67,6 +67,11 @@ describe('PGlite on its own thread', () => {
     expect((await outside).rows).toEqual([{ n: 1 }])
   })
 
+  it('should refuse a value that cannot be copied to the thread, and go on serving', async () => {
+    await expect(thread.query('SELECT $1::text AS v', [() => 'x'])).rejects.toThrow(/could not be cloned/)
+    expect((await thread.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }])
+  })
+
   it('should take a COPY’s data as a blob', async () => {
     await thread.transaction((tx) => tx.query(`COPY items (id, name) FROM '/dev/blob'`, [], { blob: new Blob(['5\tJug\n6\tTray\n']) }))
     const { rows } = await thread.query(`SELECT name FROM items WHERE id >= 5 ORDER BY id`)

@@ -10,8 +10,8 @@ declare module 'fastify' {
 }
 
 /**
- * The database while it opens and migrates: each call waits for it, and once it is ready its own methods take the
- * placeholders' place, so calls made afterwards go straight to it. Closing closes what opened, migrated or not.
+ * The database while it opens and migrates: each call waits for it, and once it is ready its own methods replace
+ * these waiting ones, so calls made afterwards go straight to it. Closing closes what opened, migrated or not.
  */
 function whenReady(kind: Database['kind'], opening: Promise<Database>, ready: Promise<Database>): Database {
   const deferred: Database = {
