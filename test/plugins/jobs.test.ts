@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { buildTestApp } from '../helpers/app.js'
+import { runSync, tenantWithWildberries } from '../helpers/sync.js'
 import { waitFor } from '../helpers/wait.js'
 
 describe('jobs plugin', () => {
@@ -24,6 +25,21 @@ describe('jobs plugin', () => {
         expect(ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', jobs: 'ok', ...redis } })
         const queues = (await (await t.app.boss()).getQueues()).map((q) => q.name)
         expect(queues).toContain('tenant-sync')
+      } finally {
+        await t.close()
+      }
+    })
+  })
+
+  describe('POST /api/v1/products/sync in a process that runs workers', () => {
+    it('should start the sync at once rather than at the workers\' next poll', async () => {
+      // Workers poll once a minute here, and the sync must finish well within that (runSync waits at most 20 s).
+      const t = await buildTestApp({ JOB_POLL_INTERVAL_S: '60' })
+      try {
+        await waitFor(async () => (await t.app.inject('/api/v1/health/ready')).statusCode === 200, 'readiness')
+        const { owner } = await tenantWithWildberries(t)
+        const job = await runSync(t, owner)
+        expect(job.status).toBe('succeeded')
       } finally {
         await t.close()
       }

@@ -18,7 +18,15 @@ export interface SyncRequestResult {
 }
 
 export class SyncService {
-  constructor(private readonly deps: { db: Database; boss: () => Promise<PgBoss>; cache: Cache }) {}
+  constructor(
+    private readonly deps: {
+      db: Database
+      boss: () => Promise<PgBoss>
+      cache: Cache
+      /** Called once a new sync's transaction has committed, to start it without waiting for a worker's poll. */
+      queued?: () => void
+    }
+  ) {}
 
   /**
    * Queues a sync of every marketplace with stored credentials. A sync already queued or running is returned as
@@ -27,7 +35,7 @@ export class SyncService {
   async request(auth: AuthContext): Promise<SyncRequestResult> {
     // Awaited before the transaction: on PGlite a transaction holds the only connection the queue could start on.
     const boss = await this.deps.boss()
-    return writeTenant(this.deps, auth.tenantId, async (tx, raw) => {
+    const result = await writeTenant(this.deps, auth.tenantId, async (tx, raw): Promise<SyncRequestResult> => {
       const active = await repo.findActiveJob(tx, auth.tenantId)
       if (active) return { job: active, created: false }
       const credentials = await repo.listSyncableCredentials(tx, auth.tenantId)
@@ -49,11 +57,20 @@ export class SyncService {
         requestedBy: auth.userId
       })
     })
+    return this.announced(result)
   }
 
   /** Queues a scheduled sync in a transaction of its own. */
   async schedule(boss: PgBoss, tenantId: string, marketplaces: string[]): Promise<SyncRequestResult> {
-    return writeTenant(this.deps, tenantId, (tx, raw) => this.enqueue(boss, tx, raw, { tenantId, marketplaces, trigger: 'scheduled', requestedBy: null }))
+    return this.announced(
+      await writeTenant(this.deps, tenantId, (tx, raw) => this.enqueue(boss, tx, raw, { tenantId, marketplaces, trigger: 'scheduled', requestedBy: null }))
+    )
+  }
+
+  /** `result`, after telling the workers of the sync it queued, if it queued one. */
+  private announced(result: SyncRequestResult): SyncRequestResult {
+    if (result.created) this.deps.queued?.()
+    return result
   }
 
   /**

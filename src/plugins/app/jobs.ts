@@ -13,6 +13,12 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Resolves to the started queue, starting it if it has not started yet. Start-up does not wait for it. */
     boss: () => Promise<PgBoss>
+    /**
+     * Tells this process's sync workers that a sync has just been queued (call it once the enqueuing transaction has
+     * committed), so that one of them fetches it now instead of at its next poll. Without workers in this process it
+     * does nothing: the job waits for another process's poll.
+     */
+    syncQueued: () => void
   }
 }
 
@@ -49,6 +55,10 @@ async function jobs(app: FastifyInstance, opts: { config: Config }) {
     return started
   }
   app.decorate('boss', start)
+  const syncWorkers: string[] = []
+  app.decorate('syncQueued', () => {
+    for (const id of syncWorkers) created?.notifyWorker(id)
+  })
   let state: CheckState = 'starting'
   let deliveryWorkers: Promise<DeliveryWorkers[]> = Promise.resolve([])
   let closing = false
@@ -58,7 +68,7 @@ async function jobs(app: FastifyInstance, opts: { config: Config }) {
     setImmediate(() => {
       if (closing) return
       const queue = start()
-      deliveryWorkers = config.role === 'api' ? queue.then(() => []) : queue.then((boss) => startWorkers(app, boss, config))
+      deliveryWorkers = config.role === 'api' ? queue.then(() => []) : queue.then((boss) => startWorkers(app, boss, config, syncWorkers))
       deliveryWorkers.then(
         () => (state = 'ok'),
         (err: unknown) => {
@@ -78,15 +88,17 @@ async function jobs(app: FastifyInstance, opts: { config: Config }) {
   })
 }
 
-async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config): Promise<DeliveryWorkers[]> {
+/** Starts this process's workers; the sync workers' ids go into `syncWorkers`, for `syncQueued`. */
+async function startWorkers(app: FastifyInstance, boss: PgBoss, config: Config, syncWorkers: string[]): Promise<DeliveryWorkers[]> {
   const runner = app.services.syncRunner
   const workOptions = { batchSize: 1, pollingIntervalSeconds: config.jobs.pollIntervalSeconds, includeMetadata: true as const }
   for (let i = 0; i < config.jobs.workerConcurrency; i += 1) {
-    await boss.work<SyncJobData>(QUEUES.sync, workOptions, async ([job]) => {
+    const id = await boss.work<SyncJobData>(QUEUES.sync, workOptions, async ([job]) => {
       if (!job) return
       const attempt: SyncAttempt = { ...job.data, finalAttempt: job.retryCount >= job.retryLimit }
       await runner.run(attempt)
     })
+    syncWorkers.push(id)
   }
   await boss.work(QUEUES.syncScheduler, { pollingIntervalSeconds: config.jobs.pollIntervalSeconds }, async () => {
     await scheduleDueSyncs(app.db, boss, app.services.sync, app.log)

@@ -61,7 +61,7 @@ async function services(app: FastifyInstance, opts: { config: Config }) {
     auth: new AuthService({ db, cache, hasher, tokens, cipher, refreshReuseGraceSeconds: opts.config.jwt.refreshReuseGraceSeconds, loginThrottle }),
     users: new UsersService({ db, hasher, cache }),
     tenants: new TenantsService({ db, cipher, clients, cache, cacheTtlSeconds }),
-    sync: new SyncService({ db, boss: app.boss, cache }),
+    sync: new SyncService({ db, boss: app.boss, cache, queued: () => app.syncQueued() }),
     syncRunner: new SyncRunner({
       db,
       cipher,
