@@ -169,9 +169,20 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     [tenantId]
   )
 
+  // SKUs staged more than once (their card read again, e.g. edited mid-sync) and the batch of their last read: their
+  // stock was read with each, and only the last read counts. Usually none.
+  await raw.query(
+    `CREATE TEMP TABLE merge_reread ON COMMIT DROP AS
+       SELECT marketplace_type, external_id, max(batch) AS batch
+         FROM ${stage.skus}
+        GROUP BY marketplace_type, external_id
+       HAVING count(*) > 1`
+  )
+
   // Staged stock of the tenant's SKUs whose product is kept (an existing SKU of a kept product counts even when its
-  // card no longer lists it), summed per level, in key order. A tenant without products has only the SKUs just
-  // inserted, all of kept products already: the join that would check it cost half a second at 500,000 stock rows.
+  // card no longer lists it), of a SKU's last read and of the reports, summed per level, in key order. A tenant
+  // without products has only the SKUs just inserted, all of kept products already: the join that would check it
+  // cost half a second at 500,000 stock rows.
   const keptSkus = hadProducts
     ? 'skus sk ON sk.tenant_id = $1 AND sk.marketplace_type = st.marketplace_type AND sk.external_id = st.sku_external_id JOIN merge_kept k ON k.id = sk.product_id'
     : 'merge_skus sk ON sk.marketplace_type = st.marketplace_type AND sk.external_id = st.sku_external_id'
@@ -181,8 +192,10 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
               sum(st.quantity)::int AS quantity, sum(st.reserved)::int AS reserved,
               sum(st.in_way_to_client)::int AS in_way_to_client, sum(st.in_way_from_client)::int AS in_way_from_client
          FROM ${stage.stocks} st
+         LEFT JOIN merge_reread r ON r.marketplace_type = st.marketplace_type AND r.external_id = st.sku_external_id
          JOIN ${keptSkus}
          JOIN warehouses w ON w.tenant_id = $1 AND w.marketplace_type = st.marketplace_type AND w.external_id = st.warehouse_external_id
+        WHERE st.batch IS NULL OR r.batch IS NULL OR st.batch = r.batch
         GROUP BY sk.id, w.id, sk.product_id
         ORDER BY sk.id, w.id`,
     [tenantId]

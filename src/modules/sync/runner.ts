@@ -4,7 +4,7 @@ import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database, Db, SqlExecutor } from '../../db/database.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
-import type { MarketplaceClient, MarketplaceType, MarketProduct, MarketSku, MarketStock } from '../../marketplaces/types.js'
+import type { MarketplaceClient, MarketplaceType, MarketProduct, MarketSku } from '../../marketplaces/types.js'
 import type { MultiFernet } from '../../security/fernet.js'
 import { recordAudit } from '../audit/repository.js'
 import { refreshForecasts } from '../forecast/repository.js'
@@ -12,7 +12,7 @@ import { findTenant } from '../tenants/repository.js'
 import { planLimits } from '../tenants/plans.js'
 import { mergeStaged } from './merge.js'
 import * as repo from './repository.js'
-import { Staging } from './staging.js'
+import { Staging, type StageBatch } from './staging.js'
 
 export interface SyncAttempt {
   syncJobId: string
@@ -63,12 +63,6 @@ async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
 
 /** The most SKUs one seller-stock call takes (Wildberries' documented cap; Ozon batches below it itself). */
 const STOCK_BATCH = 1_000
-
-/** What one staging transaction writes: a batch of products with their SKUs and/or stock rows. */
-interface StageBatch {
-  products: MarketProduct[]
-  stocks: MarketStock[]
-}
 
 /** Where an attempt's time went, in milliseconds; reading and staging overlap, so `read` is not their sum. */
 export interface SyncPhases {
@@ -278,7 +272,7 @@ export class SyncRunner {
     for await (const stocks of client.fulfillmentStocks()) {
       progress.pages += 1
       progress.stockRows += stocks.length
-      yield { products: [], stocks }
+      yield { products: [], stocks, report: true }
     }
   }
 

@@ -12,8 +12,20 @@ const TABLES = {
   products: 'marketplace_type text, external_id text, vendor_code text, name text, brand text, category text, barcodes text[], batch int',
   skus: 'marketplace_type text, product_external_id text, external_id text, size text, barcodes text[], batch int',
   warehouses: 'marketplace_type text, external_id text, name text, type text',
-  stocks: 'marketplace_type text, sku_external_id text, warehouse_external_id text, quantity int, reserved int, in_way_to_client int, in_way_from_client int'
+  stocks: 'marketplace_type text, sku_external_id text, warehouse_external_id text, quantity int, reserved int, in_way_to_client int, in_way_from_client int, batch int'
 } as const
+
+/**
+ * What one staging write takes: a batch of products with their SKUs, and stock rows. `stocks` are the stock of the
+ * batch's own SKUs, read for them: a SKU read again in a later batch (its card edited mid-sync) has its stock read
+ * again, and the later read replaces this one. With `report`, they are a page of a stock report instead, whose rows
+ * for one level add up (e.g. one per region) however the pages split them.
+ */
+export interface StageBatch {
+  products: MarketProduct[]
+  stocks: MarketStock[]
+  report?: boolean
+}
 
 export type StagingTable = keyof typeof TABLES
 
@@ -22,8 +34,8 @@ export type StagingTable = keyof typeof TABLES
  * end (`Database.session`), so every row in them is this attempt's and this tenant's, and nothing else can read them.
  * They are written with COPY, the cheapest way into PostgreSQL, which it refuses for tables under row-level security
  * (the shared staging tables this replaces had to be written with INSERT … json_to_recordset, row by checked row);
- * they need no keys (a card read twice, e.g. edited mid-sync, is staged twice and the merge keeps the copy of the
- * later batch), no tenant or job columns, no WAL and no DELETE afterwards. PGlite has one connection for everything,
+ * they need no keys (a card read twice, e.g. edited mid-sync, is staged twice, and the merge keeps the copy of the
+ * later batch and the stock read with it), no tenant or job columns, no WAL and no DELETE afterwards. PGlite has one connection for everything,
  * so there the names carry the job id (two tenants' syncs may interleave) and the attempt drops them at its end.
  *
  * @example
@@ -61,7 +73,7 @@ export class Staging {
   }
 
   /** One batch: its products with their SKUs, its stock rows and the warehouses they name, one COPY per table. */
-  async write(raw: SqlExecutor, batch: number, marketplace: string, data: { products: MarketProduct[]; stocks: MarketStock[] }): Promise<void> {
+  async write(raw: SqlExecutor, batch: number, marketplace: string, data: StageBatch): Promise<void> {
     const m = field(marketplace)
     if (data.products.length > 0) {
       let products = ''
@@ -76,10 +88,12 @@ export class Staging {
     }
     if (data.stocks.length > 0) {
       const warehouses = new Map<string, MarketWarehouse>()
+      // A report's rows carry no batch: they are never replaced by a later read.
+      const read = data.report ? '\\N' : String(batch)
       let stocks = ''
       for (const s of data.stocks) {
         warehouses.set(s.warehouse.externalId, s.warehouse)
-        stocks += `${m}\t${field(s.skuExternalId)}\t${field(s.warehouse.externalId)}\t${int(s.quantity)}\t${int(s.reserved)}\t${int(s.inWayToClient)}\t${int(s.inWayFromClient)}\n`
+        stocks += `${m}\t${field(s.skuExternalId)}\t${field(s.warehouse.externalId)}\t${int(s.quantity)}\t${int(s.reserved)}\t${int(s.inWayToClient)}\t${int(s.inWayFromClient)}\t${read}\n`
       }
       let named = ''
       for (const w of warehouses.values()) named += `${m}\t${field(w.externalId)}\t${field(w.name)}\t${field(w.type)}\n`

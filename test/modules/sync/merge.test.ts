@@ -4,7 +4,7 @@ import type { Database } from '../../../src/db/database.js'
 import type { MarketProduct, MarketStock } from '../../../src/marketplaces/types.js'
 import { refreshForecasts } from '../../../src/modules/forecast/repository.js'
 import { mergeStaged } from '../../../src/modules/sync/merge.js'
-import { Staging } from '../../../src/modules/sync/staging.js'
+import { Staging, type StageBatch } from '../../../src/modules/sync/staging.js'
 import { openTenantDatabase, type TenantDatabase } from '../../helpers/database.js'
 
 let tenantDb: TenantDatabase
@@ -36,13 +36,13 @@ const stock = (skuExternalId: string, quantity: number): MarketStock => ({
   inWayFromClient: 0
 })
 
-/** Stages one read of the catalogue and merges it as a sync does, forecasts included. */
-async function sync(products: MarketProduct[], stocks: MarketStock[]): Promise<void> {
+/** Stages one read of the catalogue, batch by batch in reading order, and merges it as a sync does, forecasts included. */
+async function sync(batches: StageBatch[]): Promise<void> {
   await db.session(async (session) => {
     const staging = new Staging(session.kind, randomUUID())
     await session.tenant(tenantId, async (_tx, raw) => {
       await staging.create(raw)
-      await staging.write(raw, 0, 'wildberries', { products, stocks })
+      for (const [i, batch] of batches.entries()) await staging.write(raw, i, 'wildberries', batch)
     })
     await session.tenant(tenantId, async (tx, raw) => {
       const syncedAt = new Date()
@@ -68,7 +68,7 @@ async function picture() {
 
 describe('merging a sync', () => {
   it('should move a SKU’s stock to the product the marketplace moved it to, though its quantities stayed the same', async () => {
-    await sync([product('1', ['11']), product('2', ['22'])], [stock('11', 5), stock('22', 3)])
+    await sync([{ products: [product('1', ['11']), product('2', ['22'])], stocks: [stock('11', 5), stock('22', 3)] }])
     expect(await picture()).toEqual({
       levels: [
         { sku: '11', product: '1', quantity: 5 },
@@ -81,7 +81,7 @@ describe('merging a sync', () => {
       history: 2
     })
 
-    await sync([product('1', []), product('2', ['11', '22'])], [stock('11', 5), stock('22', 3)])
+    await sync([{ products: [product('1', []), product('2', ['11', '22'])], stocks: [stock('11', 5), stock('22', 3)] }])
     expect(await picture()).toEqual({
       levels: [
         { sku: '11', product: '2', quantity: 5 },
@@ -94,5 +94,29 @@ describe('merging a sync', () => {
       // No level changed, so no history row was added.
       history: 2
     })
+  })
+
+  it('should count the stock of a card read twice in one sync (edited mid-sync) once, as its later read found it', async () => {
+    await sync([
+      { products: [product('3', ['33'])], stocks: [stock('33', 7)] },
+      { products: [product('4', ['44'])], stocks: [stock('44', 1)] },
+      { products: [product('3', ['33'])], stocks: [stock('33', 6)] }
+    ])
+    const { levels, totals } = await picture()
+    expect(levels.filter((l) => l.sku === '33' || l.sku === '44')).toEqual([
+      { sku: '33', product: '3', quantity: 6 },
+      { sku: '44', product: '4', quantity: 1 }
+    ])
+    expect(totals.filter((t) => t.product === '3')).toEqual([{ product: '3', total_stock: 6 }])
+  })
+
+  it('should add up a stock report’s rows for one level, on one page or across pages', async () => {
+    await sync([
+      { products: [product('5', ['55'])], stocks: [] },
+      { products: [], stocks: [stock('55', 2), stock('55', 3)], report: true },
+      { products: [], stocks: [stock('55', 4)], report: true }
+    ])
+    const { levels } = await picture()
+    expect(levels.filter((l) => l.sku === '55')).toEqual([{ sku: '55', product: '5', quantity: 9 }])
   })
 })

@@ -54,7 +54,7 @@ describe('Staging', () => {
     expect(rows.skus).toEqual([{ marketplace_type: 'wildberries', product_external_id: '1', external_id: '11', size: null, barcodes: [], batch: 3 }])
     expect(rows.warehouses).toEqual([{ marketplace_type: 'wildberries', external_id: 'w\t1', name: awkward, type: 'fbs' }])
     expect(rows.stocks).toEqual([
-      { marketplace_type: 'wildberries', sku_external_id: '11', warehouse_external_id: 'w\t1', quantity: 5, reserved: 1, in_way_to_client: 2, in_way_from_client: 3 }
+      { marketplace_type: 'wildberries', sku_external_id: '11', warehouse_external_id: 'w\t1', quantity: 5, reserved: 1, in_way_to_client: 2, in_way_from_client: 3, batch: 3 }
     ])
   })
 
