@@ -110,8 +110,9 @@ describe('merging a sync', () => {
     expect(totals.filter((t) => t.product === '3')).toEqual([{ product: '3', total_stock: 6 }])
   })
 
-  it('should add up a stock report’s rows for one level, on one page or across pages', async () => {
+  it('should add up a stock report’s rows for one level, on one page or across pages, though the card was read twice', async () => {
     await sync([
+      { products: [product('5', ['55'])], stocks: [] },
       { products: [product('5', ['55'])], stocks: [] },
       { products: [], stocks: [stock('55', 2), stock('55', 3)], report: true },
       { products: [], stocks: [stock('55', 4)], report: true }
