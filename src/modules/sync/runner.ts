@@ -4,15 +4,16 @@ import { writeTenant } from '../../cache/tenant-write.js'
 import type { Database, Db, SqlExecutor } from '../../db/database.js'
 import { MarketplaceAuthError, MarketplaceError } from '../../marketplaces/errors.js'
 import type { ClientFactory } from '../../marketplaces/from-config.js'
-import type { MarketplaceClient, MarketplaceType, MarketProduct, MarketSku } from '../../marketplaces/types.js'
+import type { MarketplaceClient, MarketplaceType } from '../../marketplaces/types.js'
 import type { MultiFernet } from '../../security/fernet.js'
 import { recordAudit } from '../audit/repository.js'
 import { refreshForecasts } from '../forecast/repository.js'
 import { findTenant } from '../tenants/repository.js'
 import { planLimits } from '../tenants/plans.js'
+import { prefetched, readBatches, type Progress } from './batches.js'
 import { mergeStaged } from './merge.js'
 import * as repo from './repository.js'
-import { Staging, type StageBatch } from './staging.js'
+import { Staging } from './staging.js'
 
 export interface SyncAttempt {
   syncJobId: string
@@ -39,30 +40,6 @@ export interface AttemptReport {
 export class RetryableSyncError extends Error {
   override name = 'RetryableSyncError'
 }
-
-/**
- * Iterates `source` one item ahead: producing the next item (marketplace requests) runs while the caller works on
- * the current one (staging it), and never more than one item waits.
- */
-async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]()
-  let next = iterator.next()
-  try {
-    for (;;) {
-      const current = await next
-      if (current.done) return
-      next = iterator.next()
-      // A failure of the prefetched request surfaces when it is awaited; until then it must not count as unhandled.
-      next.catch(() => undefined)
-      yield current.value
-    }
-  } finally {
-    await iterator.return?.()
-  }
-}
-
-/** The most SKUs one seller-stock call takes (Wildberries' documented cap; Ozon batches below it itself). */
-const STOCK_BATCH = 1_000
 
 /** Where an attempt's time went, in milliseconds; reading and staging overlap, so `read` is not their sum. */
 export interface SyncPhases {
@@ -99,11 +76,6 @@ export interface SyncObserver {
   credentialsInvalid(tx: Db, raw: SqlExecutor, scope: SyncScope, credentials: { marketplace: string; detail: string }): Promise<void>
 }
 
-interface Progress {
-  pages: number
-  productsSeen: number
-  stockRows: number
-}
 
 const since = (start: number) => performance.now() - start
 
@@ -219,60 +191,10 @@ export class SyncRunner {
   }
 
   private async readMarketplace(db: Database, staging: Staging, client: MarketplaceClient, scope: StageScope, progress: Progress, phases: SyncPhases): Promise<void> {
-    for await (const data of prefetched(this.batches(client, progress))) {
+    for await (const data of prefetched(readBatches(client, progress))) {
       const stageStart = performance.now()
       await this.stage(db, scope, progress, (raw) => staging.write(raw, scope.batch.next++, scope.marketplace, data))
       phases.stage += since(stageStart)
-    }
-  }
-
-  /**
-   * The marketplace's data in staging-sized batches, read ahead of the staging. Product pages are small (Wildberries:
-   * 100 cards, each page's cursor from the one before) while a stock call takes up to 1,000 SKUs: pages are gathered
-   * up to a batch, whose stock is fetched while the next batch's pages are read, and the batch goes out with it. At
-   * most three batches are in memory: one gathering, one waiting for its stock, one being staged.
-   */
-  private async *batches(client: MarketplaceClient, progress: Progress): AsyncGenerator<StageBatch> {
-    const warehouses = await client.sellerWarehouses()
-    let products: MarketProduct[] = []
-    let skus: MarketSku[] = []
-    const withStock = async (batch: StageBatch, batchSkus: MarketSku[]): Promise<StageBatch> => {
-      if (warehouses.length > 0 && batchSkus.length > 0) {
-        for await (const stocks of client.sellerStocks(batchSkus, warehouses)) batch.stocks.push(...stocks)
-      }
-      progress.stockRows += batch.stocks.length
-      return batch
-    }
-    let pending: Promise<StageBatch> | undefined
-    /** Starts the gathered batch's stock calls and hands back the previous batch, whose calls have had their time. */
-    const gathered = (): Promise<StageBatch> | undefined => {
-      const previous = pending
-      pending = withStock({ products, stocks: [] }, skus)
-      // A failure surfaces when the batch is awaited; until then it must not count as unhandled.
-      pending.catch(() => undefined)
-      products = []
-      skus = []
-      return previous
-    }
-    for await (const page of prefetched(client.products())) {
-      products.push(...page)
-      for (const product of page) skus.push(...product.skus)
-      progress.pages += 1
-      progress.productsSeen += page.length
-      if (skus.length >= STOCK_BATCH || products.length >= STOCK_BATCH) {
-        const ready = gathered()
-        if (ready) yield await ready
-      }
-    }
-    if (products.length > 0) {
-      const ready = gathered()
-      if (ready) yield await ready
-    }
-    if (pending) yield await pending
-    for await (const stocks of client.fulfillmentStocks()) {
-      progress.pages += 1
-      progress.stockRows += stocks.length
-      yield { products: [], stocks, report: true }
     }
   }
 
