@@ -1,5 +1,5 @@
-import type { MarketplaceClient, MarketProduct } from '../../marketplaces/types.js'
-import type { StageBatch } from './staging.js'
+import type { MarketplaceClient, MarketProduct, MarketSku } from '../../marketplaces/types.js'
+import { StageBatch } from './staging.js'
 
 /** What a sync has read so far, as its job shows it. */
 export interface Progress {
@@ -32,31 +32,39 @@ export async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T
 /** The most SKUs one seller-stock call takes (Wildberries' documented cap; Ozon batches below it itself). */
 const STOCK_BATCH = 1_000
 
+/** Which marketplace is read, and the attempt's batch counter (batches are numbered across the attempt, in reading order). */
+export interface BatchScope {
+  marketplace: string
+  batch: { next: number }
+}
+
 /**
  * A marketplace's data in staging-sized batches. Product pages are small (Wildberries: 100 cards, each page's cursor
  * from the one before) while a stock call takes up to 1,000 SKUs: pages are gathered up to a batch, whose stock is
  * fetched while the next batch's pages are read, and the batch goes out with it. At most three batches are in
- * memory: one gathering, one waiting for its stock, one being staged (with `prefetched`). A product listed again
- * while its batch gathers (a card edited mid-sync reappears behind Wildberries' cursor) replaces its earlier copy,
- * so its SKUs are asked for and staged once; one listed again in a later batch is the merge's to settle.
+ * memory: one gathering, one waiting for its stock, one being staged (with `prefetched`); only the gathering one as
+ * objects. A product listed again while its batch gathers (a card edited mid-sync reappears behind Wildberries'
+ * cursor) replaces its earlier copy, so its SKUs are asked for and staged once; one listed again in a later batch is
+ * the merge's to settle.
  */
-export async function* readBatches(client: MarketplaceClient, progress: Progress): AsyncGenerator<StageBatch> {
+export async function* readBatches(client: MarketplaceClient, scope: BatchScope, progress: Progress): AsyncGenerator<StageBatch> {
   const warehouses = await client.sellerWarehouses()
   let products = new Map<string, MarketProduct>()
   let skuCount = 0
-  const withStock = async (batch: StageBatch): Promise<StageBatch> => {
-    const skus = batch.products.flatMap((product) => product.skus)
+  const withStock = async (batch: StageBatch, skus: MarketSku[]): Promise<StageBatch> => {
     if (warehouses.length > 0 && skus.length > 0) {
-      for await (const stocks of client.sellerStocks(skus, warehouses)) batch.stocks.push(...stocks)
+      for await (const stocks of client.sellerStocks(skus, warehouses)) batch.addStocks(stocks)
     }
-    progress.stockRows += batch.stocks.length
+    progress.stockRows += batch.stockRows
     return batch
   }
   let pending: Promise<StageBatch> | undefined
   /** Starts the gathered batch's stock calls and hands back the previous batch, whose calls have had their time. */
   const gathered = (): Promise<StageBatch> | undefined => {
     const previous = pending
-    pending = withStock({ products: [...products.values()], stocks: [] })
+    const batch = new StageBatch(scope.marketplace, scope.batch.next++)
+    batch.addProducts(products.values())
+    pending = withStock(batch, [...products.values()].flatMap((product) => product.skus))
     // A failure surfaces when the batch is awaited; until then it must not count as unhandled.
     pending.catch(() => undefined)
     products = new Map()
@@ -81,8 +89,10 @@ export async function* readBatches(client: MarketplaceClient, progress: Progress
   }
   if (pending) yield await pending
   for await (const stocks of client.fulfillmentStocks()) {
+    const report = new StageBatch(scope.marketplace, null)
+    report.addStocks(stocks)
     progress.pages += 1
-    progress.stockRows += stocks.length
-    yield { products: [], stocks, report: true }
+    progress.stockRows += report.stockRows
+    yield report
   }
 }

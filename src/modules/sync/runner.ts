@@ -10,7 +10,7 @@ import { recordAudit } from '../audit/repository.js'
 import { refreshForecasts } from '../forecast/repository.js'
 import { findTenant } from '../tenants/repository.js'
 import { planLimits } from '../tenants/plans.js'
-import { prefetched, readBatches, type Progress } from './batches.js'
+import { prefetched, readBatches, type BatchScope, type Progress } from './batches.js'
 import { mergeStaged } from './merge.js'
 import * as repo from './repository.js'
 import { Staging } from './staging.js'
@@ -55,12 +55,10 @@ export interface SyncPhases {
   finish: number
 }
 
-/** Where a marketplace's batches go; `batch.next` numbers them across the attempt, in reading order. */
-interface StageScope {
+/** Where a marketplace's batches go. */
+interface StageScope extends BatchScope {
   tenantId: string
   syncJobId: string
-  marketplace: string
-  batch: { next: number }
 }
 
 export interface SyncScope {
@@ -191,9 +189,9 @@ export class SyncRunner {
   }
 
   private async readMarketplace(db: Database, staging: Staging, client: MarketplaceClient, scope: StageScope, progress: Progress, phases: SyncPhases): Promise<void> {
-    for await (const data of prefetched(readBatches(client, progress))) {
+    for await (const data of prefetched(readBatches(client, scope, progress))) {
       const stageStart = performance.now()
-      await this.stage(db, scope, progress, (raw) => staging.write(raw, scope.batch.next++, scope.marketplace, data))
+      await this.stage(db, scope, progress, (raw) => staging.write(raw, data))
       phases.stage += since(stageStart)
     }
   }

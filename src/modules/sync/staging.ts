@@ -5,7 +5,7 @@ import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { Database, SqlExecutor } from '../../db/database.js'
 import { UUID } from '../../db/prologue.js'
-import type { MarketProduct, MarketStock, MarketWarehouse } from '../../marketplaces/types.js'
+import type { MarketProduct, MarketStock } from '../../marketplaces/types.js'
 
 /** Columns of each staging table, in COPY order. */
 const TABLES = {
@@ -16,15 +16,58 @@ const TABLES = {
 } as const
 
 /**
- * What one staging write takes: a batch of products with their SKUs, and stock rows. `stocks` are the stock of the
- * batch's own SKUs, read for them: a SKU read again in a later batch (its card edited mid-sync) has its stock read
- * again, and the later read replaces this one. With `report`, they are a page of a stock report instead, whose rows
- * for one level add up (e.g. one per region) however the pages split them.
+ * One staging write, as COPY text built while the batch is read: a batch of products with their SKUs, and stock rows.
+ * Held as text rather than objects, a batch waiting for its stock calls or its turn to be staged takes a fraction of
+ * the memory, and the short-lived objects it is made from are collected young.
+ * `batch` numbers the batches in reading order. Its stock rows are the stock of its own SKUs, read for them: a SKU
+ * read again in a later batch (its card edited mid-sync) has its stock read again, and the later read replaces this
+ * one. `null` is a page of a stock report instead, whose rows for one level add up (e.g. one per region) however the
+ * pages split them.
  */
-export interface StageBatch {
-  products: MarketProduct[]
-  stocks: MarketStock[]
-  report?: boolean
+export class StageBatch {
+  /** Stock rows added. */
+  stockRows = 0
+  /** Each table's COPY text, in chunks joined as they are added: flat strings, which the COPY sends one by one. */
+  private readonly chunks: Record<Exclude<StagingTable, 'warehouses'>, string[]> = { products: [], skus: [], stocks: [] }
+  private readonly warehouseRows = new Map<string, string>()
+  private readonly marketplace: string
+  private readonly batch: string
+
+  constructor(marketplace: string, batch: number | null) {
+    this.marketplace = field(marketplace)
+    this.batch = batch === null ? '\\N' : String(batch)
+  }
+
+  addProducts(products: Iterable<MarketProduct>): void {
+    const m = this.marketplace
+    const productLines: string[] = []
+    const skuLines: string[] = []
+    for (const p of products) {
+      const id = field(p.externalId)
+      productLines.push(`${m}\t${id}\t${field(p.vendorCode)}\t${field(p.name)}\t${field(p.brand)}\t${field(p.category)}\t${arrayField(p.barcodes)}\t${this.batch}\n`)
+      for (const s of p.skus) skuLines.push(`${m}\t${id}\t${field(s.externalId)}\t${field(s.size)}\t${arrayField(s.barcodes)}\t${this.batch}\n`)
+    }
+    if (productLines.length > 0) this.chunks.products.push(productLines.join(''))
+    if (skuLines.length > 0) this.chunks.skus.push(skuLines.join(''))
+  }
+
+  addStocks(stocks: readonly MarketStock[]): void {
+    if (stocks.length === 0) return
+    const m = this.marketplace
+    const lines: string[] = []
+    for (const s of stocks) {
+      const w = s.warehouse
+      if (!this.warehouseRows.has(w.externalId)) this.warehouseRows.set(w.externalId, `${m}\t${field(w.externalId)}\t${field(w.name)}\t${field(w.type)}\n`)
+      lines.push(`${m}\t${field(s.skuExternalId)}\t${field(w.externalId)}\t${int(s.quantity)}\t${int(s.reserved)}\t${int(s.inWayToClient)}\t${int(s.inWayFromClient)}\t${this.batch}\n`)
+    }
+    this.chunks.stocks.push(lines.join(''))
+    this.stockRows += stocks.length
+  }
+
+  /** One table's COPY text, in chunks; none when the batch has no rows for it (warehouses: those its stock rows name). */
+  rows(table: StagingTable): string[] {
+    return table === 'warehouses' ? (this.warehouseRows.size > 0 ? [[...this.warehouseRows.values()].join('')] : []) : this.chunks[table]
+  }
 }
 
 export type StagingTable = keyof typeof TABLES
@@ -41,7 +84,7 @@ export type StagingTable = keyof typeof TABLES
  * @example
  * const staging = new Staging(db.kind, syncJobId)
  * await db.tenant(tenantId, (_tx, raw) => staging.create(raw))
- * await db.tenant(tenantId, (_tx, raw) => staging.write(raw, 0, 'wildberries', batch))
+ * await db.tenant(tenantId, (_tx, raw) => staging.write(raw, batch))
  */
 export class Staging {
   readonly names: Record<StagingTable, string>
@@ -72,38 +115,16 @@ export class Staging {
     await raw.query(`DROP TABLE IF EXISTS ${Object.values(this.names).join(', ')}`)
   }
 
-  /** One batch: its products with their SKUs, its stock rows and the warehouses they name, one COPY per table. */
-  async write(raw: SqlExecutor, batch: number, marketplace: string, data: StageBatch): Promise<void> {
-    const m = field(marketplace)
-    if (data.products.length > 0) {
-      let products = ''
-      let skus = ''
-      for (const p of data.products) {
-        const id = field(p.externalId)
-        products += `${m}\t${id}\t${field(p.vendorCode)}\t${field(p.name)}\t${field(p.brand)}\t${field(p.category)}\t${arrayField(p.barcodes)}\t${batch}\n`
-        for (const s of p.skus) skus += `${m}\t${id}\t${field(s.externalId)}\t${field(s.size)}\t${arrayField(s.barcodes)}\t${batch}\n`
-      }
-      await this.copy(raw, 'products', products)
-      if (skus) await this.copy(raw, 'skus', skus)
-    }
-    if (data.stocks.length > 0) {
-      const warehouses = new Map<string, MarketWarehouse>()
-      // A report's rows carry no batch: they are never replaced by a later read.
-      const read = data.report ? '\\N' : String(batch)
-      let stocks = ''
-      for (const s of data.stocks) {
-        warehouses.set(s.warehouse.externalId, s.warehouse)
-        stocks += `${m}\t${field(s.skuExternalId)}\t${field(s.warehouse.externalId)}\t${int(s.quantity)}\t${int(s.reserved)}\t${int(s.inWayToClient)}\t${int(s.inWayFromClient)}\t${read}\n`
-      }
-      let named = ''
-      for (const w of warehouses.values()) named += `${m}\t${field(w.externalId)}\t${field(w.name)}\t${field(w.type)}\n`
-      await this.copy(raw, 'warehouses', named)
-      await this.copy(raw, 'stocks', stocks)
+  /** One batch, one COPY per table it has rows for. */
+  async write(raw: SqlExecutor, data: StageBatch): Promise<void> {
+    for (const table of Object.keys(TABLES) as StagingTable[]) {
+      const chunks = data.rows(table)
+      if (chunks.length > 0) await this.copy(raw, table, chunks)
     }
   }
 
-  /** COPY FROM STDIN on PostgreSQL (pg-copy-streams); PGlite takes the same text as a blob at `/dev/blob`. */
-  private async copy(raw: SqlExecutor, table: StagingTable, text: string): Promise<void> {
+  /** COPY FROM STDIN on PostgreSQL (pg-copy-streams), chunk by chunk; PGlite takes the same text as a blob at `/dev/blob`. */
+  private async copy(raw: SqlExecutor, table: StagingTable, chunks: string[]): Promise<void> {
     const columns = TABLES[table]
       .split(', ')
       .map((column) => column.split(' ')[0])
@@ -114,11 +135,11 @@ export class Staging {
       // and whose target is this attempt's own temporary table, the transaction steps out of the tenant role.
       const tx = raw as unknown as PgliteTransaction
       await tx.query('SET LOCAL ROLE NONE')
-      await tx.query(`${into} '/dev/blob'`, [], { blob: new Blob([text]) })
+      await tx.query(`${into} '/dev/blob'`, [], { blob: new Blob(chunks) })
       await tx.query('SET LOCAL ROLE stock_app')
       return
     }
-    await pipeline(Readable.from([text]), (raw as unknown as pg.PoolClient).query(copyFrom(`${into} STDIN`)))
+    await pipeline(Readable.from(chunks), (raw as unknown as pg.PoolClient).query(copyFrom(`${into} STDIN`)))
   }
 }
 

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import type { MarketplaceClient, MarketProduct, MarketSku, MarketStock, MarketWarehouse } from '../../../src/marketplaces/types.js'
 import { readBatches, type Progress } from '../../../src/modules/sync/batches.js'
-import type { StageBatch } from '../../../src/modules/sync/staging.js'
+import type { StageBatch, StagingTable } from '../../../src/modules/sync/staging.js'
+
+/** The rows a batch stages in one table, each a list of its columns as COPY text. */
+const rows = (batch: StageBatch, table: StagingTable) =>
+  batch
+    .rows(table)
+    .join('')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('\t'))
 
 const warehouse: MarketWarehouse = { externalId: 'w1', name: 'Own warehouse', type: 'fbs' }
 
@@ -37,7 +46,7 @@ function catalogue(pages: MarketProduct[][]) {
 async function read(client: MarketplaceClient): Promise<{ batches: StageBatch[]; progress: Progress }> {
   const progress: Progress = { pages: 0, productsSeen: 0, stockRows: 0 }
   const batches: StageBatch[] = []
-  for await (const batch of readBatches(client, progress)) batches.push(batch)
+  for await (const batch of readBatches(client, { marketplace: 'wildberries', batch: { next: 0 } }, progress)) batches.push(batch)
   return { batches, progress }
 }
 
@@ -48,13 +57,18 @@ describe('readBatches', () => {
     const { batches, progress } = await read(client)
 
     expect(batches).toHaveLength(1)
-    expect(batches[0]!.products.map((p) => [p.externalId, p.name])).toEqual([
+    expect(rows(batches[0]!, 'products').map(([, id, , name]) => [id, name])).toEqual([
       ['1', 'Card 1, renamed mid-sync'],
       ['2', 'Card 2'],
       ['3', 'Card 3']
     ])
     expect(stockCalls).toEqual([['10', '20', '30']])
-    expect(batches[0]!.stocks.map((s) => s.skuExternalId)).toEqual(['10', '20', '30'])
+    expect(rows(batches[0]!, 'skus').map(([, , id]) => id)).toEqual(['10', '20', '30'])
+    expect(rows(batches[0]!, 'stocks').map(([, sku, , quantity]) => [sku, quantity])).toEqual([
+      ['10', '5'],
+      ['20', '5'],
+      ['30', '5']
+    ])
     expect(progress).toEqual({ pages: 2, productsSeen: 4, stockRows: 3 })
   })
 
@@ -64,8 +78,9 @@ describe('readBatches', () => {
 
     const { batches } = await read(client)
 
-    expect(batches.map((b) => b.products.length)).toEqual([1_000, 200])
+    expect(batches.map((b) => rows(b, 'products').length)).toEqual([1_000, 200])
     expect(stockCalls.map((call) => call.length)).toEqual([1_000, 200])
-    expect(batches[1]!.stocks[0]!.skuExternalId).toBe('10010')
+    expect(rows(batches[1]!, 'stocks')[0]![1]).toBe('10010')
+    expect(rows(batches[1]!, 'stocks').map((row) => row.at(-1))).toEqual(Array(200).fill('1'))
   })
 })

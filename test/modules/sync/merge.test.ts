@@ -4,7 +4,7 @@ import type { Database } from '../../../src/db/database.js'
 import type { MarketProduct, MarketStock } from '../../../src/marketplaces/types.js'
 import { refreshForecasts } from '../../../src/modules/forecast/repository.js'
 import { mergeStaged } from '../../../src/modules/sync/merge.js'
-import { Staging, type StageBatch } from '../../../src/modules/sync/staging.js'
+import { StageBatch, Staging } from '../../../src/modules/sync/staging.js'
 import { openTenantDatabase, type TenantDatabase } from '../../helpers/database.js'
 
 let tenantDb: TenantDatabase
@@ -36,13 +36,25 @@ const stock = (skuExternalId: string, quantity: number): MarketStock => ({
   inWayFromClient: 0
 })
 
+/** One batch as read: products with the stock of their SKUs, or (`report`) a page of a stock report. */
+interface Read {
+  products: MarketProduct[]
+  stocks: MarketStock[]
+  report?: boolean
+}
+
 /** Stages one read of the catalogue, batch by batch in reading order, and merges it as a sync does, forecasts included. */
-async function sync(batches: StageBatch[]): Promise<void> {
+async function sync(reads: Read[]): Promise<void> {
   await db.session(async (session) => {
     const staging = new Staging(session.kind, randomUUID())
     await session.tenant(tenantId, async (_tx, raw) => {
       await staging.create(raw)
-      for (const [i, batch] of batches.entries()) await staging.write(raw, i, 'wildberries', batch)
+      for (const [i, read] of reads.entries()) {
+        const batch = new StageBatch('wildberries', read.report ? null : i)
+        batch.addProducts(read.products)
+        batch.addStocks(read.stocks)
+        await staging.write(raw, batch)
+      }
     })
     await session.tenant(tenantId, async (tx, raw) => {
       const syncedAt = new Date()

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Database } from '../../../src/db/database.js'
 import { orderedIdPrefix } from '../../../src/modules/sync/merge.js'
-import { Staging } from '../../../src/modules/sync/staging.js'
+import { StageBatch, Staging } from '../../../src/modules/sync/staging.js'
 import { openTenantDatabase, type TenantDatabase } from '../../helpers/database.js'
 
 let tenantDb: TenantDatabase
@@ -23,24 +23,21 @@ describe('Staging', () => {
     const rows = await db.session(async (session) => {
       const staging = new Staging(session.kind, randomUUID())
       await session.tenant(tenantId, (_tx, raw) => staging.create(raw))
-      await session.tenant(tenantId, (_tx, raw) =>
-        staging.write(raw, 3, 'wildberries', {
-          products: [
-            {
-              externalId: '1',
-              vendorCode: null,
-              name: awkward,
-              brand: awkward,
-              category: null,
-              barcodes: [awkward, ''],
-              skus: [{ externalId: '11', size: null, barcodes: [] }]
-            }
-          ],
-          stocks: [
-            { skuExternalId: '11', warehouse: { externalId: 'w\t1', name: awkward, type: 'fbs' }, quantity: 5, reserved: 1, inWayToClient: 2, inWayFromClient: 3 }
-          ]
-        })
-      )
+      const batch = new StageBatch('wildberries', 3)
+      batch.addProducts([{
+        externalId: '1',
+        vendorCode: null,
+        name: awkward,
+        brand: awkward,
+        category: null,
+        barcodes: [awkward, ''],
+        skus: [{ externalId: '11', size: null, barcodes: [] }]
+        }
+      ])
+      batch.addStocks([
+        { skuExternalId: '11', warehouse: { externalId: 'w\t1', name: awkward, type: 'fbs' }, quantity: 5, reserved: 1, inWayToClient: 2, inWayFromClient: 3 }
+      ])
+      await session.tenant(tenantId, (_tx, raw) => staging.write(raw, batch))
       return session.tenant(tenantId, async (_tx, raw) => {
         const one = async (table: keyof Staging['names']) => (await raw.query(`SELECT * FROM ${staging.names[table]}`)).rows
         const result = { products: await one('products'), skus: await one('skus'), warehouses: await one('warehouses'), stocks: await one('stocks') }
@@ -63,7 +60,9 @@ describe('Staging', () => {
       const staging = new Staging(session.kind, randomUUID())
       return session.tenant(tenantId, async (_tx, raw) => {
         await staging.create(raw)
-        await staging.write(raw, 0, 'wildberries', { products: [{ externalId: '1', vendorCode: null, name: 'n', brand: null, category: null, barcodes: [], skus: [] }], stocks: [] })
+        const batch = new StageBatch('wildberries', 0)
+        batch.addProducts([{ externalId: '1', vendorCode: null, name: 'n', brand: null, category: null, barcodes: [], skus: [] }])
+        await staging.write(raw, batch)
         const { rows } = await raw.query<{ role: string }>('SELECT current_user AS role')
         await staging.drop(raw)
         return rows[0]!.role
