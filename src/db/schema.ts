@@ -218,14 +218,17 @@ export const stockLevels = pgTable(
   ]
 )
 
-/** One row per level change, stamped with the sync that saw it; an unchanged level adds nothing. No foreign keys: see `products`. */
+/**
+ * One row per level change, stamped with the sync that saw it; an unchanged level adds nothing. No foreign keys: see
+ * `products`. Its one index is the series' (a level's) own: a product's history is read through the product's levels,
+ * a range of this key each, so a row carries no product and a sync writes one index entry per row, not two.
+ */
 export const stockHistory = pgTable(
   'stock_history',
   {
     tenantId: uuid('tenant_id').notNull(),
     skuId: uuid('sku_id').notNull(),
     warehouseId: uuid('warehouse_id').notNull(),
-    productId: uuid('product_id').notNull(),
     quantity: integer('quantity').notNull(),
     reserved: integer('reserved').notNull(),
     inWayToClient: integer('in_way_to_client').notNull(),
@@ -233,10 +236,7 @@ export const stockHistory = pgTable(
     recordedAt: ts('recorded_at').notNull(),
     syncJobId: uuid('sync_job_id')
   },
-  (t) => [
-    primaryKey({ columns: [t.tenantId, t.skuId, t.warehouseId, t.recordedAt] }),
-    index('stock_history_product_idx').on(t.tenantId, t.productId, t.recordedAt)
-  ]
+  (t) => [primaryKey({ columns: [t.tenantId, t.skuId, t.warehouseId, t.recordedAt] })]
 )
 
 export const syncJobs = pgTable(

@@ -155,10 +155,10 @@ export async function seedCatalogue(db: Database, tenantId: string, seed: Catalo
       )
     )
 
-    const history = levels.flatMap((l) => (l.history ?? []).map((h) => ({ ...h, skuId: l.skuId, warehouseId: l.warehouseId, productId: l.productId })))
+    const history = levels.flatMap((l) => (l.history ?? []).map((h) => ({ ...h, skuId: l.skuId, warehouseId: l.warehouseId })))
     await insertInBatches(history, (batch) =>
       tx.insert(stockHistory).values(
-        batch.map((h) => ({ tenantId, skuId: h.skuId, warehouseId: h.warehouseId, productId: h.productId, ...figures(h), recordedAt: h.at }))
+        batch.map((h) => ({ tenantId, skuId: h.skuId, warehouseId: h.warehouseId, ...figures(h), recordedAt: h.at }))
       )
     )
 

@@ -232,7 +232,10 @@ export interface HistoryRange {
   warehouseId?: string
 }
 
-/** Up to `limit` history rows of a product, newest first, within the range (both ends included). */
+/**
+ * Up to `limit` history rows of a product, newest first, within the range (both ends included): the rows of each of
+ * its levels' series, a range of the history's key each. A SKU moved to another product takes its series along.
+ */
 export async function listHistory(tx: Db, tenantId: string, productId: string, range: HistoryRange, limit: number) {
   return tx
     .select({
@@ -244,13 +247,21 @@ export async function listHistory(tx: Db, tenantId: string, productId: string, r
       inWayToClient: stockHistory.inWayToClient,
       inWayFromClient: stockHistory.inWayFromClient
     })
-    .from(stockHistory)
+    .from(stockLevels)
+    .innerJoin(
+      stockHistory,
+      and(
+        eq(stockHistory.tenantId, stockLevels.tenantId),
+        eq(stockHistory.skuId, stockLevels.skuId),
+        eq(stockHistory.warehouseId, stockLevels.warehouseId),
+        sql`${stockHistory.recordedAt} BETWEEN ${range.from.toISOString()}::timestamptz AND ${range.to.toISOString()}::timestamptz`
+      )
+    )
     .where(
       and(
-        eq(stockHistory.tenantId, tenantId),
-        eq(stockHistory.productId, productId),
-        sql`${stockHistory.recordedAt} BETWEEN ${range.from.toISOString()}::timestamptz AND ${range.to.toISOString()}::timestamptz`,
-        range.warehouseId ? eq(stockHistory.warehouseId, range.warehouseId) : undefined
+        eq(stockLevels.tenantId, tenantId),
+        eq(stockLevels.productId, productId),
+        range.warehouseId ? eq(stockLevels.warehouseId, range.warehouseId) : undefined
       )
     )
     .orderBy(desc(stockHistory.recordedAt), asc(stockHistory.warehouseId), asc(stockHistory.skuId))

@@ -231,8 +231,8 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
   // The changes are in key order, which a scan returns, so both inserts below walk the primary keys' B-trees in
   // order. History rows are keyed by the sync's stamp, which no earlier merge of the tenant can have used.
   const history = await raw.query(
-    `INSERT INTO stock_history (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, recorded_at, sync_job_id)
-     SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz, $3::uuid
+    `INSERT INTO stock_history (tenant_id, sku_id, warehouse_id, quantity, reserved, in_way_to_client, in_way_from_client, recorded_at, sync_job_id)
+     SELECT $1::uuid, sku_id, warehouse_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz, $3::uuid
        FROM ${changes} c`,
     [tenantId, at, input.syncJobId]
   )
