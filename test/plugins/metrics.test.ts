@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, registerTenant, type Account, type TestApp } from '../helpers/app.js'
+import { runSync } from '../helpers/sync.js'
+import { waitFor } from '../helpers/wait.js'
 
 const TOKEN = 'metrics-token-0123456789abcdef'
 
@@ -23,21 +25,15 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1))
 }
 
-async function syncedTenant(): Promise<{ owner: Account; apiKey: string }> {
+async function syncedTenant(): Promise<Account> {
   const apiKey = `wb-metrics-key-${process.pid}-${Date.now()}`
   t.fake.sellers.upsert({ marketplace: 'wildberries', apiKey, products: 4, sellerWarehouses: 1 })
   // The marketplace pushes back once; the client waits and retries, and the 429 shows in the metrics.
   t.fake.faults.add({ route: '/content/v2/get/cards/list', kind: 'rate_limit', apiKey, retryAfterSeconds: 0 })
   const owner = await registerTenant(t.app)
   await t.app.inject({ method: 'PATCH', url: '/api/v1/tenants/me/credentials', headers: owner.headers, payload: { marketplace_type: 'wildberries', api_key: apiKey } })
-  const { job_id: jobId } = (await t.app.inject({ method: 'POST', url: '/api/v1/products/sync', headers: owner.headers })).json()
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
-    const job = (await t.app.inject({ url: `/api/v1/sync/jobs/${jobId}`, headers: owner.headers })).json()
-    if (job.status === 'succeeded') return { owner, apiKey }
-    expect(job.status).not.toBe('failed')
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  throw new Error('sync did not finish')
+  expect((await runSync(t, owner)).status).toBe('succeeded')
+  return owner
 }
 
 describe('GET /metrics', () => {
@@ -75,8 +71,12 @@ describe('GET /metrics', () => {
   })
 
   it('should count sync attempts, their phases, rows and marketplace requests (429s included), with no tenant or email in any label', async () => {
-    const { owner } = await syncedTenant()
-    const text = await scrape()
+    const owner = await syncedTenant()
+    // The attempt is counted once its transaction has committed, a moment after the job reads succeeded.
+    const text = await waitFor(async () => {
+      const scraped = await scrape()
+      return value(scraped, 'stock_tracker_sync_attempt_duration_seconds_count', { outcome: 'succeeded' }) !== undefined && scraped
+    }, 'the sync attempt in the metrics')
     expect(value(text, 'stock_tracker_sync_attempt_duration_seconds_count', { outcome: 'succeeded' })).toBe(1)
     expect(value(text, 'stock_tracker_sync_rows_total', { kind: 'products' })).toBe(4)
     expect(value(text, 'stock_tracker_sync_rows_total', { kind: 'stock' })).toBeGreaterThan(0)
