@@ -1,5 +1,6 @@
 import type PgBoss from 'pg-boss'
 import type { Database, Db, SqlExecutor } from '../../db/database.js'
+import { FRESH_ROWS_SETTINGS, withSettings } from '../../db/planner.js'
 import { invalid } from '../../errors.js'
 import type { CursorSigner } from '../../security/cursors.js'
 import type { AuthContext } from '../auth/context.js'
@@ -44,12 +45,15 @@ export class AlertsService {
 
   /**
    * After a sync's merge, in its transaction: classifies every product, then sends the alerts it calls for as
-   * `stock.low` / `stock.out` webhook events and to the other channels, all committing with the sync.
+   * `stock.low` / `stock.out` webhook events and to the other channels, all committing with the sync. These
+   * statements join the catalogue the merge has just written, which statistics know nothing of.
    */
   async afterSync(boss: PgBoss, tx: Db, raw: SqlExecutor, tenantId: string, syncJobId: string): Promise<void> {
-    await repo.refreshAlerts(tx, tenantId, { syncJobId })
-    await publishEvents(boss, raw, tenantId, repo.ALERT_EVENTS, [syncJobId])
-    for (const channel of this.deps.channels) await channel.alerted(boss, tx, raw, tenantId, syncJobId)
+    await withSettings(tx, FRESH_ROWS_SETTINGS, async () => {
+      await repo.refreshAlerts(tx, tenantId, { syncJobId })
+      await publishEvents(boss, raw, tenantId, repo.ALERT_EVENTS, [syncJobId])
+      for (const channel of this.deps.channels) await channel.alerted(boss, tx, raw, tenantId, syncJobId)
+    })
   }
 
   private decodeCursor(cursor: string): { totalStock: number; productId: string } {

@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { Db } from '../../db/database.js'
-import { withSettings } from '../../db/planner.js'
+import { FRESH_ROWS_SETTINGS, withSettings } from '../../db/planner.js'
 import { UUID } from '../../db/prologue.js'
 import { selectRows } from '../../db/rows.js'
 import { FORECAST_WINDOW_DAYS, type Observation } from './days-of-stock.js'
@@ -39,17 +39,6 @@ const seriesObservations = (tenantId: string) => sql`
       AND h.recorded_at > params.start AND h.recorded_at <= params.now
     ORDER BY h.recorded_at)`
 
-/**
- * The refresh's planner settings (it runs inside the caller's transaction, whose own settings come back afterwards).
- * - jit: the per-series subquery is priced high enough to trigger JIT inlining and optimisation, which took
- *   longer (~0.6 s for 30,000 series) than the statement itself.
- * - enable_nestloop: where statistics are missing or stale (PGlite never analyses; a sync has just rewritten the
- *   catalogue) the planner took the aggregates for a few rows and joined them by nested loops: quadratic, 220 s for
- *   10,000 products. Hash joins are right for every size here; the per-series subquery stays, having no alternative.
- * - work_mem: the hashes of a 100,000-product catalogue's 500,000 levels fit in memory instead of spilling to disk.
- */
-const PLANNER_SETTINGS = { jit: 'off', enable_nestloop: 'off', work_mem: '64MB' }
-
 export interface RefreshOptions {
   /** Only these products; default: all the tenant's. */
   productIds?: string[]
@@ -77,7 +66,7 @@ export async function refreshForecasts(tx: Db, tenantId: string, options: Refres
   const [joinNewSeries, isNewSeries] = seriesWithoutPast
     ? [sql`LEFT JOIN ${sql.raw(seriesWithoutPast)} new_series ON new_series.sku_id = lv.sku_id AND new_series.warehouse_id = lv.warehouse_id`, sql`new_series.sku_id IS NOT NULL`]
     : [sql``, sql`false`]
-  await withSettings(tx, PLANNER_SETTINGS, () => tx.execute(sql`
+  await withSettings(tx, FRESH_ROWS_SETTINGS, () => tx.execute(sql`
     WITH params AS (${windowParams(now)}),
     totals AS (
       SELECT lv.product_id,

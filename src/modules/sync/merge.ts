@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { Db, SqlExecutor } from '../../db/database.js'
-import { withSettings } from '../../db/planner.js'
+import { FRESH_ROWS_SETTINGS, withSettings } from '../../db/planner.js'
 import type { Staging } from './staging.js'
 
 export interface MergeInput {
@@ -29,14 +29,6 @@ export interface MergeResult {
 }
 
 /**
- * Every statement joins sets of the catalogue's size (what was staged against what is stored), for which hash
- * joins are right, while the tables just written have no statistics and the planner would take them for tiny and
- * loop over index probes (3 per staged stock row). Sorts and hashes of 500,000 rows fit in memory with 64 MB
- * instead of spilling to disk; JIT compilation would cost more than it saves.
- */
-const MERGE_SETTINGS = { enable_nestloop: 'off', work_mem: '64MB', jit: 'off' }
-
-/**
  * The first 24 hex digits of the ids one statement gives new rows, the row's ordinal making the last 8: a UUIDv7
  * (RFC 9562) of the merge's millisecond, with 42 random bits per statement and the ordinal as a counter. Ids given in
  * key order ascend, so the indexes leading with them (products and SKUs by id, levels and history by SKU and by
@@ -57,7 +49,7 @@ const orderedId = (prefix: string, ordinal: string) => `('${prefix}' || lpad(to_
  * repeated sync adds no history.
  */
 export async function mergeStaged(tx: Db, raw: SqlExecutor, input: MergeInput): Promise<MergeResult> {
-  return withSettings(tx, MERGE_SETTINGS, () => merge(raw, input))
+  return withSettings(tx, FRESH_ROWS_SETTINGS, () => merge(raw, input))
 }
 
 async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> {

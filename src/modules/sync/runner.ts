@@ -92,8 +92,6 @@ export class SyncRunner {
       cache: Cache
       /** Told of every attempt once it is over. */
       onAttempt?: (report: AttemptReport) => void
-      /** Called inside the merge transaction, after the new levels are in place. */
-      afterMerge?: (raw: SqlExecutor, tenantId: string, syncJobId: string) => Promise<void>
       observer?: SyncObserver
     }
   ) {}
@@ -168,7 +166,6 @@ export class SyncRunner {
         // The window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
         if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries })
         phases.forecast = since(forecastStart)
-        await this.deps.afterMerge?.(raw, tenantId, syncJobId)
         for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)
         await repo.recordProgress(tx, tenantId, syncJobId, progress)
         await repo.finishJob(tx, tenantId, syncJobId, {
