@@ -9,7 +9,8 @@
  * CACHE_STORE=none (what several processes on PostgreSQL without Redis get), then, when REDIS_URL is set, an API
  * process with the Redis cache. The main process runs without Redis, so the sync figures do not depend on it.
  *
- * BENCH_ONLY=fanout runs the webhook fan-out alone; BENCH_ONLY=sync runs only the syncs (sized by BENCH_SYNC_PRODUCTS);
+ * BENCH_ONLY=fanout runs the webhook fan-out alone; BENCH_ONLY=sync runs only the syncs (sized by BENCH_SYNC_PRODUCTS,
+ * after a warm-up sync sized by BENCH_SYNC_WARMUP);
  * BENCH_ONLY=reads runs only the read routes, over one 10,000-product sync, each figure with the serving process's CPU
  * time per request (robust to a busy machine where the rate is not). BENCH_COUNT_ROUND_TRIPS=1 puts a counting relay between the
  * service and PostgreSQL to report database round trips per delivery; the relay adds a hop to every query, so the
@@ -33,6 +34,14 @@ if (!serverUrl) {
 }
 const ONLY = process.env.BENCH_ONLY
 const SYNC_SIZES = ONLY === 'reads' ? [10_000] : (process.env.BENCH_SYNC_PRODUCTS ?? '10000,100000').split(',').map(Number)
+/**
+ * A process's first syncs carry costs it pays once: V8 grows its heap to its working size during the first, and
+ * V8's optimizing compile of undici's HTTP parser (WebAssembly: one large function, ~30 MB of compiler memory for
+ * ~0.1 s) starts once the parser has run enough (in our runs, early in a process's second 10,000-product sync). Measured syncs of any
+ * size after them peak alike, so the comparison of sizes runs after a warm-up sync of 20,000 products, whose own peak
+ * is reported beside them. BENCH_SYNC_WARMUP=0 leaves it out.
+ */
+const SYNC_WARM_UP = ONLY === 'reads' ? 0 : Number(process.env.BENCH_SYNC_WARMUP ?? 20_000)
 const PASSWORD = 'bench passphrase 2026'
 const WARM_UP_S = 3
 const results: Measurement[] = []
@@ -246,19 +255,28 @@ async function measureAllButFanout() {
     notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
   }
 
-  const syncs: Array<{ products: number; token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds; serviceCpu: number; fakeCpu: number; databaseCpu: number; load: string }> = []
-  for (const products of SYNC_SIZES) {
+  const measuredSync = async (products: number) => {
     const load = loadAverage()
-    syncs.push({ products, ...(await syncCatalogue(products)), load: `${load} before, ${loadAverage()} after` })
+    return { products, ...(await syncCatalogue(products)), load: `${load} before, ${loadAverage()} after` }
   }
+  const noteSync = (label: string, s: Awaited<ReturnType<typeof measuredSync>>) => {
+    const phases = SYNC_PHASES.map((phase) => `${phase} ${s.phases[phase].toFixed(2)}`).join(', ')
+    notes.push(
+      `${label}: ${s.seconds.toFixed(2)} s end to end (${Math.round(s.rows / s.seconds)} rows/s); phases (s): ${phases} (stage overlaps read); ` +
+        `CPU (s): service ${s.serviceCpu.toFixed(2)}, database backends ${s.databaseCpu.toFixed(2)}, fake marketplace and benchmark ${s.fakeCpu.toFixed(2)}; load average ${s.load}`
+    )
+  }
+  if (SYNC_WARM_UP > 0) {
+    const warmUp = await measuredSync(SYNC_WARM_UP)
+    results.push(measurement(`peak RSS during the ${SYNC_WARM_UP.toLocaleString('en')}-product warm-up sync (the process's one-time costs)`, warmUp.peakRss, 'MB', { below: 250 }))
+    noteSync(`${SYNC_WARM_UP.toLocaleString('en')}-product warm-up sync`, warmUp)
+  }
+  const syncs: Array<Awaited<ReturnType<typeof measuredSync>>> = []
+  for (const products of SYNC_SIZES) syncs.push(await measuredSync(products))
   for (const s of syncs) {
     results.push(measurement(`sync ${s.products.toLocaleString('en')} WB products × 5 warehouses (${s.rows.toLocaleString('en')} stock rows)`, s.rows / s.seconds, 'rows/s', { atLeast: 50_000 }))
     results.push(measurement(`peak RSS during the ${s.products.toLocaleString('en')}-product sync`, s.peakRss, 'MB', { below: 250 }))
-    const phases = SYNC_PHASES.map((phase) => `${phase} ${s.phases[phase].toFixed(2)}`).join(', ')
-    notes.push(
-      `${s.products.toLocaleString('en')}-product sync: ${s.seconds.toFixed(2)} s end to end; phases (s): ${phases} (stage overlaps read); ` +
-        `CPU (s): service ${s.serviceCpu.toFixed(2)}, database backends ${s.databaseCpu.toFixed(2)}, fake marketplace and benchmark ${s.fakeCpu.toFixed(2)}; load average ${s.load}`
-    )
+    noteSync(`${s.products.toLocaleString('en')}-product sync`, s)
   }
   if (syncs.length >= 2) {
     const [small, large] = [syncs[0]!, syncs.at(-1)!]
