@@ -35,11 +35,11 @@ if (!serverUrl) {
 const ONLY = process.env.BENCH_ONLY
 const SYNC_SIZES = ONLY === 'reads' ? [10_000] : (process.env.BENCH_SYNC_PRODUCTS ?? '10000,100000').split(',').map(Number)
 /**
- * A process's first syncs carry costs it pays once: V8 grows its heap to its working size during the first, and
- * V8's optimizing compile of undici's HTTP parser (WebAssembly: one large function, ~30 MB of compiler memory for
- * ~0.1 s) starts once the parser has run enough (in our runs, early in a process's second 10,000-product sync). Measured syncs of any
- * size after them peak alike, so the comparison of sizes runs after a warm-up sync of 20,000 products, whose own peak
- * is reported beside them. BENCH_SYNC_WARMUP=0 leaves it out.
+ * A process's first syncs carry costs it pays once, whatever their size: V8 grows its heap to its working size
+ * during the first, and its optimizing compile of undici's HTTP parser (WebAssembly: one large function, ~30 MB of
+ * compiler memory for ~0.1 s) starts once the parser has run enough (in our runs, early in a process's second
+ * 10,000-product sync). So sizes are compared after a warm-up sync of 20,000 products, whose own peak is reported
+ * beside them. BENCH_SYNC_WARMUP=0 leaves it out.
  */
 const SYNC_WARM_UP = ONLY === 'reads' ? 0 : Number(process.env.BENCH_SYNC_WARMUP ?? 20_000)
 const PASSWORD = 'bench passphrase 2026'
