@@ -163,13 +163,22 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
 
   // SKUs staged more than once (their card read again, e.g. edited mid-sync) and the batch of their last read: their
   // stock was read with each, and only the last read counts. Usually none.
-  await raw.query(
+  const reread = await raw.query(
     `CREATE TEMP TABLE merge_reread ON COMMIT DROP AS
        SELECT marketplace_type, external_id, max(batch) AS batch
          FROM ${stage.skus}
         GROUP BY marketplace_type, external_id
        HAVING count(*) > 1`
   )
+  // Without rereads every staged row counts, and leaving out the join to the empty table let the planner hash the
+  // SKUs rather than the 500,000 staged rows (0.98-1.01 s instead of 1.26-1.37 s at 100,000 products).
+  const lastRead =
+    rowsWritten(reread) > 0
+      ? {
+          join: 'LEFT JOIN merge_reread r ON r.marketplace_type = st.marketplace_type AND r.external_id = st.sku_external_id',
+          where: 'WHERE st.batch IS NULL OR r.batch IS NULL OR st.batch = r.batch'
+        }
+      : { join: '', where: '' }
 
   // Staged stock of the tenant's SKUs whose product is kept (an existing SKU of a kept product counts even when its
   // card no longer lists it), of a SKU's last read and of the reports, summed per level, in key order. A tenant
@@ -184,10 +193,10 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
               sum(st.quantity)::int AS quantity, sum(st.reserved)::int AS reserved,
               sum(st.in_way_to_client)::int AS in_way_to_client, sum(st.in_way_from_client)::int AS in_way_from_client
          FROM ${stage.stocks} st
-         LEFT JOIN merge_reread r ON r.marketplace_type = st.marketplace_type AND r.external_id = st.sku_external_id
+         ${lastRead.join}
          JOIN ${keptSkus}
          JOIN warehouses w ON w.tenant_id = $1 AND w.marketplace_type = st.marketplace_type AND w.external_id = st.warehouse_external_id
-        WHERE st.batch IS NULL OR r.batch IS NULL OR st.batch = r.batch
+        ${lastRead.where}
         GROUP BY sk.id, w.id, sk.product_id
         ORDER BY sk.id, w.id`,
     [tenantId]
@@ -269,8 +278,14 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
   return {
     products: kept,
     truncated,
-    historyRows: (history as { rowCount?: number; affectedRows?: number }).rowCount ?? (history as { affectedRows?: number }).affectedRows ?? 0,
+    historyRows: rowsWritten(history),
     newSeries,
     forecastsCurrent: !hadProducts
   }
+}
+
+/** Rows a statement wrote (`pg` reports them as rowCount, PGlite as affectedRows). */
+function rowsWritten(result: unknown): number {
+  const { rowCount, affectedRows } = result as { rowCount?: number | null; affectedRows?: number }
+  return rowCount ?? affectedRows ?? 0
 }
