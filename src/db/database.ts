@@ -8,7 +8,8 @@ export type Db = PgDatabase<PgQueryResultHKT, Schema>
 
 /** Raw SQL on the same connection/transaction, for libraries that speak SQL text (pg-boss, COPY-like bulk paths). */
 export interface SqlExecutor {
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[] }>
+  /** `rowCount`: the rows the statement wrote, or that a CREATE TABLE AS filled (both drivers report it). */
+  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount?: number | null }>
 }
 
 export interface Database {
