@@ -68,7 +68,7 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
 
   // The products kept: the latest staged copy of each, the first `productLimit` in external-id order, each with its
   // stored id or a new one (ascending in that order).
-  await raw.query(
+  const keptRows = await raw.query(
     `CREATE TEMP TABLE merge_kept ON COMMIT DROP AS
        SELECT d.marketplace_type, d.external_id, d.vendor_code, d.name, d.brand, d.category, d.barcodes, d.search_text,
               coalesce(p.id, ${orderedId(orderedIdPrefix(syncedAt), 'd.n')}) AS id, p.id IS NULL AS created
@@ -81,7 +81,7 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
         WHERE $2::int IS NULL OR d.n <= $2::int`,
     [tenantId, productLimit]
   )
-  const [{ kept } = { kept: 0 }] = (await raw.query<{ kept: number }>('SELECT count(*)::int AS kept FROM merge_kept')).rows
+  const kept = keptRows.rowCount ?? 0
   let truncated = false
   if (productLimit !== null && kept >= productLimit) {
     const [{ staged } = { staged: 0 }] = (
