@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm'
+import { v7 as uuidv7 } from 'uuid'
 import { bigserial, boolean, doublePrecision, foreignKey, index, inet, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 /**
@@ -13,7 +14,12 @@ const tenantRef = () =>
     .references(() => tenants.id, { onDelete: 'cascade' })
 
 export const tenants = pgTable('tenants', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  /**
+   * Time-ordered (UUIDv7), given by the service: every index that leads with `tenant_id` then gets the newest tenant's
+   * rows at its right edge, where a first sync's 500,000 ascending keys append rather than split pages mid-index.
+   * The column's own default (random) stays for rows written in SQL.
+   */
+  id: uuid('id').primaryKey().defaultRandom().$defaultFn(uuidv7),
   name: text('name').notNull(),
   marketplaceType: text('marketplace_type').notNull(),
   /** Default low-stock threshold for products without their own. */

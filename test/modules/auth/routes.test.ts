@@ -24,6 +24,14 @@ describe('auth', () => {
       expect(tenant.json()).toMatchObject({ name: 'Shop', marketplace_type: 'ozon', subscription: { plan: 'free', status: 'active' }, credentials: [] })
     })
 
+    it('should give each new tenant a time-ordered id (UUIDv7), later than every earlier tenant\'s', async () => {
+      const first = await registerTenant(t.app)
+      const second = await registerTenant(t.app)
+      for (const { tenantId } of [first, second]) expect(tenantId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+      // PostgreSQL orders uuids by their bytes, as the lowercase hex text orders.
+      expect(second.tenantId > first.tenantId).toBe(true)
+    })
+
     it('should store the email normalised and refuse the same email in another case with 409', async () => {
       const email = uniqueEmail('Mixed.Case')
       const first = await registerTenant(t.app, { email: email.toUpperCase() })
