@@ -50,6 +50,12 @@ export interface RefreshOptions {
    * history is not read: on a first sync that is every series.
    */
   seriesWithoutPast?: string
+  /**
+   * A relation of product_id (repeats allowed), e.g. the products whose stock a sync has just changed: their
+   * `updated_at` moves to `now` in the same rewrite as their forecast. `updated_at` is indexed, as are the totals, so
+   * a separate UPDATE rewrote each such product, index entries and all, a second time (1.5 s for 67,000 products).
+   */
+  touched?: string
 }
 
 /**
@@ -60,11 +66,14 @@ export interface RefreshOptions {
  * not rewritten. The sync calls this at the end of its merge, inside the merge's transaction.
  */
 export async function refreshForecasts(tx: Db, tenantId: string, options: RefreshOptions = {}): Promise<void> {
-  const { productIds, now, seriesWithoutPast } = options
+  const { productIds, now, seriesWithoutPast, touched } = options
   if (productIds?.length === 0) return
   const onlyProducts = (column: SQL) => (productIds ? sql`AND ${column} = ANY(${uuidArray(productIds)})` : sql``)
   const [joinNewSeries, isNewSeries] = seriesWithoutPast
     ? [sql`LEFT JOIN ${sql.raw(seriesWithoutPast)} new_series ON new_series.sku_id = lv.sku_id AND new_series.warehouse_id = lv.warehouse_id`, sql`new_series.sku_id IS NOT NULL`]
+    : [sql``, sql`false`]
+  const [joinTouched, isTouched] = touched
+    ? [sql`LEFT JOIN (SELECT DISTINCT product_id FROM ${sql.raw(touched)} t) touched ON touched.product_id = p.id`, sql`touched.product_id IS NOT NULL`]
     : [sql``, sql`false`]
   await withSettings(tx, FRESH_ROWS_SETTINGS, () => tx.execute(sql`
     WITH params AS (${windowParams(now)}),
@@ -100,16 +109,21 @@ export async function refreshForecasts(tx: Db, tenantId: string, options: Refres
     -- Products without any stock level: nothing in stock, nothing to forecast.
     fresh AS (
       SELECT p.id AS product_id, coalesce(t.total_stock, 0) AS total_stock, t.sales_per_day,
-             CASE WHEN t.sales_per_day > 0 THEN greatest(t.total_stock, 0) / t.sales_per_day END AS days_of_stock
+             CASE WHEN t.sales_per_day > 0 THEN greatest(t.total_stock, 0) / t.sales_per_day END AS days_of_stock,
+             ${isTouched} AND p.updated_at < params.now AS touched
         FROM products p
+       CROSS JOIN params
         LEFT JOIN totals t ON t.product_id = p.id
+        ${joinTouched}
        WHERE p.tenant_id = ${tenantId} ${onlyProducts(sql`p.id`)}
     )
     UPDATE products p
-       SET total_stock = f.total_stock, sales_per_day = f.sales_per_day, days_of_stock = f.days_of_stock
+       SET total_stock = f.total_stock, sales_per_day = f.sales_per_day, days_of_stock = f.days_of_stock,
+           updated_at = CASE WHEN f.touched THEN params.now ELSE p.updated_at END
       FROM fresh f
+     CROSS JOIN params
      WHERE p.tenant_id = ${tenantId} AND p.id = f.product_id
-       AND (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (f.total_stock, f.sales_per_day, f.days_of_stock)`))
+       AND (f.touched OR (p.total_stock, p.sales_per_day, p.days_of_stock) IS DISTINCT FROM (f.total_stock, f.sales_per_day, f.days_of_stock))`))
 }
 
 export interface SeriesObservations {

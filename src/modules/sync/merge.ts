@@ -22,6 +22,11 @@ export interface MergeResult {
   /** A relation of the (sku_id, warehouse_id) levels this merge created, valid until the transaction ends. */
   newSeries: string
   /**
+   * A relation of the product_id of every level this merge changed, valid until the transaction ends. The forecast
+   * refresh that follows a merge into stored products moves their `updated_at` to the sync's time.
+   */
+  touchedProducts: string
+  /**
    * The tenant had no products before: every product was inserted with the total of its new levels and no rate
    * (one observation per series gives none), which is what the forecast refresh would compute.
    */
@@ -254,14 +259,6 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
       [tenantId, at]
     )
   }
-  if (hadProducts) {
-    await raw.query(
-      `UPDATE products p SET updated_at = $2::timestamptz
-        WHERE p.tenant_id = $1 AND p.id IN (SELECT DISTINCT product_id FROM ${changes} c) AND p.updated_at < $2::timestamptz`,
-      [tenantId, at]
-    )
-  }
-
   // New products last, with the stock just summed for them: the forecast refresh computes the same total, and would
   // otherwise rewrite every new row (and all its index entries) at once.
   await raw.query(
@@ -280,6 +277,7 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     truncated,
     historyRows: history.rowCount ?? 0,
     newSeries,
+    touchedProducts: `(SELECT product_id FROM ${changes} c)`,
     forecastsCurrent: !hadProducts
   }
 }

@@ -59,7 +59,7 @@ async function sync(reads: Read[]): Promise<void> {
     await session.tenant(tenantId, async (tx, raw) => {
       const syncedAt = new Date()
       const merged = await mergeStaged(tx, raw, { tenantId, syncJobId: randomUUID(), marketplaces: ['wildberries'], productLimit: null, syncedAt, staging })
-      if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries })
+      if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries, touched: merged.touchedProducts })
       await staging.drop(raw)
     })
   })
@@ -131,5 +131,20 @@ describe('merging a sync', () => {
     ])
     const { levels } = await picture()
     expect(levels.filter((l) => l.sku === '55')).toEqual([{ sku: '55', product: '5', quantity: 9 }])
+  })
+
+  it('should move the updated_at of a product whose stock changed to the sync’s time, and keep the others’', async () => {
+    const updatedAt = () =>
+      db.tenant(tenantId, async (_tx, raw) => {
+        const { rows } = await raw.query<{ product: string; at: string }>(`SELECT external_id AS product, updated_at::text AS at FROM products WHERE external_id IN ('8', '9')`)
+        return Object.fromEntries(rows.map((row) => [row.product, row.at]))
+      })
+    const catalogue = [product('8', ['88']), product('9', ['99'])]
+    await sync([{ products: catalogue, stocks: [stock('88', 4), stock('99', 4)] }])
+    const before = await updatedAt()
+    await sync([{ products: catalogue, stocks: [stock('88', 3), stock('99', 4)] }])
+    const after = await updatedAt()
+    expect(after['8']! > before['8']!).toBe(true)
+    expect(after['9']).toBe(before['9'])
   })
 })
