@@ -81,13 +81,27 @@ const base = `http://127.0.0.1:${port}`
 const service = startService({ ...serviceEnv, PORT: String(port), CACHE_STORE: 'memory' })
 const pid = service.pid!
 
-async function setPlan(tenantId: string, plan: string) {
+/** One transaction as the system role on the benchmark's database: its own bookkeeping, outside the routes. */
+async function asSystem<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: dbUrl })
   await client.connect()
-  await client.query(`BEGIN; SET LOCAL ROLE stock_system`)
-  await client.query('UPDATE subscriptions SET plan = $1 WHERE tenant_id = $2', [plan, tenantId])
-  await client.query('COMMIT')
-  await client.end()
+  try {
+    await client.query(`BEGIN; SET LOCAL ROLE stock_system`)
+    const result = await work(client)
+    await client.query('COMMIT')
+    return result
+  } finally {
+    await client.end()
+  }
+}
+
+async function setPlan(tenantId: string, plan: string) {
+  await asSystem((client) => client.query('UPDATE subscriptions SET plan = $1 WHERE tenant_id = $2', [plan, tenantId]))
+}
+
+async function historyRowCount(token: string): Promise<number> {
+  const { rows } = await asSystem((client) => client.query<{ n: number }>('SELECT count(*)::int AS n FROM stock_history WHERE tenant_id = $1', [tenantOf(token)]))
+  return rows[0]!.n
 }
 
 /** The tenant a token speaks for, from its claims: no authenticated request (and nothing cached) before the plan is set. */
@@ -192,22 +206,43 @@ function sampleDatabaseCpu(): { stop(): Promise<number> } {
   }
 }
 
-async function syncCatalogue(products: number): Promise<{ token: string; seconds: number; rows: number; peakRss: number; phases: SyncPhaseSeconds; serviceCpu: number; fakeCpu: number; databaseCpu: number }> {
+interface SyncedCatalogue {
+  token: string
+  /** The fake seller's key, to change its stock before a repeat sync. */
+  apiKey: string
+  seconds: number
+  rows: number
+  historyRows: number
+  peakRss: number
+  phases: SyncPhaseSeconds
+  serviceCpu: number
+  fakeCpu: number
+  databaseCpu: number
+}
+
+/** A new tenant with a fake Wildberries seller of `products` cards (one size each) in 5 warehouses, synced once. */
+async function syncCatalogue(products: number): Promise<SyncedCatalogue> {
   const apiKey = `bench-wb-${products}-${randomBytes(3).toString('hex')}`
   fake.sellers.upsert({ marketplace: 'wildberries', apiKey, products, sizesPerProduct: 1, sellerWarehouses: 5, fboWarehouses: 0 })
   const tenant = await signUp(`sync${products}`)
   await api(base, 'PATCH', '/api/v1/tenants/me/credentials', tenant.token, { marketplace_type: 'wildberries', api_key: apiKey })
+  return { apiKey, ...(await measureSync(tenant.token)) }
+}
+
+/** One manual sync of the tenant `token` speaks for, from the request to its job's end, with what it cost. */
+async function measureSync(token: string): Promise<Omit<SyncedCatalogue, 'apiKey'>> {
+  const historyBefore = await historyRowCount(token)
   const phasesBefore = await syncPhaseTotals()
   const rss = sampleRss(pid)
   const databaseCpu = sampleDatabaseCpu()
   const serviceCpuBefore = cpuSeconds(pid)
   const benchCpuBefore = process.cpuUsage()
   const started = performance.now()
-  const accepted = await api<{ status_url: string }>(base, 'POST', '/api/v1/products/sync', tenant.token)
+  const accepted = await api<{ status_url: string }>(base, 'POST', '/api/v1/products/sync', token)
   let job: { status: string; progress: { stock_rows: number }; error: unknown }
   do {
     await new Promise((r) => setTimeout(r, 100))
-    job = await api(base, 'GET', accepted.status_url, tenant.token)
+    job = await api(base, 'GET', accepted.status_url, token)
   } while (job.status === 'queued' || job.status === 'running')
   const seconds = (performance.now() - started) / 1000
   const peakRss = rss.stop()
@@ -215,7 +250,7 @@ async function syncCatalogue(products: number): Promise<{ token: string; seconds
   const benchCpu = process.cpuUsage(benchCpuBefore)
   const fakeCpu = (benchCpu.user + benchCpu.system) / 1e6
   const databaseCpuSeconds = await databaseCpu.stop()
-  if (job.status !== 'succeeded') throw new Error(`sync of ${products} products ${job.status}: ${JSON.stringify(job.error)}`)
+  if (job.status !== 'succeeded') throw new Error(`sync ${accepted.status_url} ${job.status}: ${JSON.stringify(job.error)}`)
   // The attempt's metrics are recorded just after its outcome is committed.
   let phasesAfter = await syncPhaseTotals()
   for (let tries = 0; phasesAfter.read === phasesBefore.read && tries < 50; tries++) {
@@ -223,7 +258,8 @@ async function syncCatalogue(products: number): Promise<{ token: string; seconds
     phasesAfter = await syncPhaseTotals()
   }
   const phases = Object.fromEntries(SYNC_PHASES.map((phase) => [phase, phasesAfter[phase] - phasesBefore[phase]])) as SyncPhaseSeconds
-  return { token: tenant.token, seconds, rows: job.progress.stock_rows, peakRss, phases, serviceCpu, fakeCpu, databaseCpu: databaseCpuSeconds }
+  const historyRows = (await historyRowCount(token)) - historyBefore
+  return { token, seconds, rows: job.progress.stock_rows, historyRows, peakRss, phases, serviceCpu, fakeCpu, databaseCpu: databaseCpuSeconds }
 }
 
 try {
@@ -260,14 +296,16 @@ async function measureAllButFanout() {
     notes.push(`logins during that run: ${Math.round(logins.requestsPerSecond)} req/s (argon2id, OWASP parameters)`)
   }
 
-  const measuredSync = async (products: number) => {
+  const withLoad = async <T>(run: () => Promise<T>) => {
     const load = loadAverage()
-    return { products, ...(await syncCatalogue(products)), load: `${load} before, ${loadAverage()} after` }
+    const result = await run()
+    return { ...result, load: `${load} before, ${loadAverage()} after` }
   }
+  const measuredSync = (products: number) => withLoad(async () => ({ products, ...(await syncCatalogue(products)) }))
   const noteSync = (label: string, s: Awaited<ReturnType<typeof measuredSync>>) => {
     const phases = SYNC_PHASES.map((phase) => `${phase} ${s.phases[phase].toFixed(2)}`).join(', ')
     notes.push(
-      `${label}: ${s.seconds.toFixed(2)} s end to end (${Math.round(s.rows / s.seconds)} rows/s); phases (s): ${phases} (stage overlaps read); ` +
+      `${label}: ${s.seconds.toFixed(2)} s end to end (${Math.round(s.rows / s.seconds)} rows/s, ${s.historyRows} history rows); phases (s): ${phases} (stage overlaps read); ` +
         `CPU (s): service ${s.serviceCpu.toFixed(2)}, database backends ${s.databaseCpu.toFixed(2)}, fake marketplace and benchmark ${s.fakeCpu.toFixed(2)}; load average ${s.load}`
     )
   }
@@ -291,6 +329,15 @@ async function measureAllButFanout() {
       measurement(`peak RSS growth ${small.toLocaleString('en')} → ${large.toLocaleString('en')} products (highest peak of each size)`, highestPeak(large) - highestPeak(small), 'MB', { below: 10 })
     )
   }
+  // What a seller's scheduled syncs do from then on: the largest catalogue again, the fake's next stock version
+  // changing about a fifth of its levels (a history row each), every other row compared and left alone.
+  const largest = syncs.filter((s) => s.products === Math.max(...sizes)).at(-1)!
+  fake.sellers.update(largest.apiKey, { stockVersion: 1 })
+  const repeat = await withLoad(async () => ({ products: largest.products, apiKey: largest.apiKey, ...(await measureSync(largest.token)) }))
+  const repeatLabel = `repeat sync of those ${repeat.products.toLocaleString('en')} products`
+  results.push(measurement(`${repeatLabel}, ${repeat.historyRows.toLocaleString('en')} levels changed`, repeat.rows / repeat.seconds, 'rows/s', { atLeast: 50_000 }))
+  results.push(measurement(`peak RSS during the ${repeatLabel}`, repeat.peakRss, 'MB', { below: 250 }))
+  noteSync(repeatLabel, repeat)
   if (ONLY === 'sync') return
 
   const catalogue = syncs.find((s) => s.products === 10_000) ?? syncs[0]!
