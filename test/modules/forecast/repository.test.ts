@@ -8,10 +8,11 @@ import { daysAgo, seedCatalogue, type StockSeed } from '../../helpers/catalogue.
 
 const NOW = new Date(Date.now() - 3_600_000)
 const at = (days: number) => daysAgo(days, NOW)
-/** A stock seed whose level is the last point of its history, as the sync leaves it. */
+/** A stock seed whose level is the last point of its history, value and time, as the sync leaves it. */
 const stock = (warehouse: string, ...points: Array<[number, number]>): StockSeed => ({
   warehouse,
   quantity: points.at(-1)![1],
+  updatedAt: at(points.at(-1)![0]),
   history: points.map(([days, quantity]) => ({ at: at(days), quantity }))
 })
 
@@ -21,6 +22,8 @@ const CASES: Record<string, StockSeed[]> = {
   restock: [stock('w1', [10, 40], [6, 20], [5, 100], [0, 70])],
   zeroDays: [stock('w1', [10, 30], [7, 0], [3, 50], [0, 20])],
   beforeWindow: [stock('w1', [40, 500], [30, 300], [20, 100], [7, 86])],
+  unchangedInWindow: [stock('w1', [40, 500], [20, 100])],
+  restockedAtWindowStart: [stock('w1', [30, 0], [14.5, 50], [13.5, 40])],
   tooShort: [stock('w1', [0.5, 40], [0.2, 39])],
   single: [stock('w1', [3, 40])],
   noSales: [stock('w1', [9, 10], [4, 30])],
