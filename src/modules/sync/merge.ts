@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Db, SqlExecutor } from '../../db/database.js'
 import { FRESH_ROWS_SETTINGS, withSettings } from '../../db/planner.js'
+import type { RefreshOptions } from '../forecast/repository.js'
 import type { Staging } from './staging.js'
 
 export interface MergeInput {
@@ -19,18 +20,14 @@ export interface MergeResult {
   products: number
   truncated: boolean
   historyRows: number
-  /** A relation of the (sku_id, warehouse_id) levels this merge created, valid until the transaction ends. */
-  newSeries: string
   /**
-   * A relation of the product_id of every level this merge changed, valid until the transaction ends. The forecast
-   * refresh that follows a merge into stored products moves their `updated_at` to the sync's time.
+   * What the forecast refresh that must follow in the same transaction reads (relations valid until it ends): the
+   * levels this merge created, as series without past, and the products of every level it changed, whose
+   * `updated_at` moves to the sync's time in the refresh's rewrite. `null` when the tenant had no products before:
+   * every product was inserted with the total of its new levels and no rate (one observation per series gives none),
+   * which is what the refresh would compute.
    */
-  touchedProducts: string
-  /**
-   * The tenant had no products before: every product was inserted with the total of its new levels and no rate
-   * (one observation per series gives none), which is what the forecast refresh would compute.
-   */
-  forecastsCurrent: boolean
+  forecastRefresh: RefreshOptions | null
 }
 
 /**
@@ -276,8 +273,7 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     products: kept,
     truncated,
     historyRows: history.rowCount ?? 0,
-    newSeries,
-    touchedProducts: `(SELECT product_id FROM ${changes} c)`,
-    forecastsCurrent: !hadProducts
+    // The refresh's window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
+    forecastRefresh: hadProducts ? { now: syncedAt, seriesWithoutPast: newSeries, touched: `(SELECT product_id FROM ${changes} c)` } : null
   }
 }

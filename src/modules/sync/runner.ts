@@ -163,8 +163,7 @@ export class SyncRunner {
         const merged = await mergeStaged(tx, raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt, staging })
         phases.merge = since(mergeStart)
         const forecastStart = performance.now()
-        // The window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
-        if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries, touched: merged.touchedProducts })
+        if (merged.forecastRefresh) await refreshForecasts(tx, tenantId, merged.forecastRefresh)
         phases.forecast = since(forecastStart)
         for (const marketplace of synced) await repo.setCredentialStatus(tx, tenantId, marketplace, 'valid', null)
         await repo.recordProgress(tx, tenantId, syncJobId, progress)

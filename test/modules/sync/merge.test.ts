@@ -59,7 +59,7 @@ async function sync(reads: Read[]): Promise<void> {
     await session.tenant(tenantId, async (tx, raw) => {
       const syncedAt = new Date()
       const merged = await mergeStaged(tx, raw, { tenantId, syncJobId: randomUUID(), marketplaces: ['wildberries'], productLimit: null, syncedAt, staging })
-      if (!merged.forecastsCurrent) await refreshForecasts(tx, tenantId, { now: syncedAt, seriesWithoutPast: merged.newSeries, touched: merged.touchedProducts })
+      if (merged.forecastRefresh) await refreshForecasts(tx, tenantId, merged.forecastRefresh)
       await staging.drop(raw)
     })
   })
