@@ -213,6 +213,11 @@ export const stockLevels = pgTable(
     reserved: integer('reserved').notNull().default(0),
     inWayToClient: integer('in_way_to_client').notNull().default(0),
     inWayFromClient: integer('in_way_from_client').notNull().default(0),
+    /**
+     * The time of the series' first history row, as `updated_at` is of its last: together they tell the forecast
+     * which series cannot have a rate without reading their history (see refreshForecasts).
+     */
+    createdAt: createdAt(),
     updatedAt: updatedAt()
   },
   (t) => [

@@ -150,6 +150,8 @@ export async function seedCatalogue(db: Database, tenantId: string, seed: Catalo
           warehouseId: l.warehouseId,
           productId: l.productId,
           ...figures(l),
+          // The sync's invariant: a level was created with its first history row.
+          ...(l.history?.[0] ? { createdAt: l.history[0].at } : {}),
           ...(l.updatedAt ? { updatedAt: l.updatedAt } : {})
         }))
       )

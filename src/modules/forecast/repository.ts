@@ -80,10 +80,12 @@ export async function refreshForecasts(tx: Db, tenantId: string, options: Refres
     totals AS (
       SELECT lv.product_id,
              sum(lv.quantity)::int AS total_stock,
-             -- A scalar subquery inside CASE runs only for the rows that reach it: new series skip the history, and
-             -- so do series that have not changed since the window opened (a level's updated_at is its last history
-             -- row's time), whose one observation, the opening level, gives no rate.
-             sum(CASE WHEN ${isNewSeries} OR lv.updated_at <= params.start THEN NULL ELSE (
+             -- A scalar subquery inside CASE runs only for the rows that reach it. A level's created_at and
+             -- updated_at are its first and last history rows' times, which tell without reading the history the
+             -- series that have no rate: new ones; those unchanged since the window opened (their one observation is
+             -- the opening level); those never changed at all (one observation); and those less than a day old.
+             sum(CASE WHEN ${isNewSeries} OR lv.updated_at <= params.start OR lv.updated_at = lv.created_at
+                           OR lv.created_at > params.now - interval '1 day' THEN NULL ELSE (
                SELECT CASE WHEN s.observations < 2 OR params.now - greatest(s.first_at, params.start) < interval '1 day' THEN NULL
                            WHEN s.in_stock_seconds = 0 THEN 0
                            ELSE s.sold / (s.in_stock_seconds / 86400) END

@@ -240,8 +240,8 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     [tenantId, at, input.syncJobId]
   )
   await raw.query(
-    `INSERT INTO stock_levels (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, updated_at)
-     SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz
+    `INSERT INTO stock_levels (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, created_at, updated_at)
+     SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz, $2::timestamptz
        FROM ${changes} c
       WHERE created`,
     [tenantId, at]

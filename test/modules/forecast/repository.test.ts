@@ -25,6 +25,7 @@ const CASES: Record<string, StockSeed[]> = {
   unchangedInWindow: [stock('w1', [40, 500], [20, 100])],
   restockedAtWindowStart: [stock('w1', [30, 0], [14.5, 50], [13.5, 40])],
   tooShort: [stock('w1', [0.5, 40], [0.2, 39])],
+  justOverADay: [stock('w1', [1.2, 40], [0.2, 30])],
   single: [stock('w1', [3, 40])],
   noSales: [stock('w1', [9, 10], [4, 30])],
   split: [stock('w1', [10, 100], [0, 80]), stock('w2', [10, 50], [0, 20]), stock('w3', [0.5, 7])]

@@ -147,4 +147,27 @@ describe('merging a sync', () => {
     expect(after['8']! > before['8']!).toBe(true)
     expect(after['9']).toBe(before['9'])
   })
+
+  it('should stamp a level with the times of its first and its last history rows', async () => {
+    const level = () =>
+      db.tenant(tenantId, async (_tx, raw) => {
+        const { rows } = await raw.query<{ created: string; updated: string; first: string; last: string }>(
+          `SELECT l.created_at::text AS created, l.updated_at::text AS updated, min(h.recorded_at)::text AS first, max(h.recorded_at)::text AS last
+             FROM stock_levels l JOIN skus s ON s.id = l.sku_id
+             JOIN stock_history h ON h.sku_id = l.sku_id AND h.warehouse_id = l.warehouse_id
+            WHERE s.external_id = '1010' GROUP BY l.created_at, l.updated_at`
+        )
+        return rows[0]!
+      })
+    const catalogue = [product('10', ['1010'])]
+    await sync([{ products: catalogue, stocks: [stock('1010', 7)] }])
+    const created = await level()
+    expect(created.created).toBe(created.first)
+    expect(created.updated).toBe(created.first)
+    await sync([{ products: catalogue, stocks: [stock('1010', 6)] }])
+    const changed = await level()
+    expect(changed.created).toBe(created.created)
+    expect(changed.updated).toBe(changed.last)
+    expect(changed.last > changed.first).toBe(true)
+  })
 })
