@@ -21,9 +21,10 @@ export interface MergeResult {
   truncated: boolean
   historyRows: number
   /**
-   * What the forecast refresh that must follow in the same transaction reads (relations valid until it ends): the
-   * levels this merge created, as series without past, and the products of every level it changed, whose
-   * `updated_at` moves to the sync's time in the refresh's rewrite. `null` when the tenant had no products before:
+   * What the forecast refresh that must follow in the same transaction reads (a relation valid until it ends): the
+   * products of every level this merge changed, whose `updated_at` moves to the sync's time in the refresh's
+   * rewrite. The levels it created need no mention: their `created_at` tells the refresh they have no rate. `null`
+   * when the tenant had no products before:
    * every product was inserted with the total of its new levels and no rate (one observation per series gives none),
    * which is what the refresh would compute.
    */
@@ -206,7 +207,6 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
 
   // A tenant without levels (a first sync) has nothing to compare with: every level is new.
   let changes = '(SELECT *, true AS created FROM merge_levels)'
-  let newSeries = '(SELECT sku_id, warehouse_id FROM merge_levels)'
   if (hadLevels) {
     await raw.query(
       `CREATE TEMP TABLE merge_changes ON COMMIT DROP AS
@@ -228,7 +228,6 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
       [tenantId, marketplaces]
     )
     changes = 'merge_changes'
-    newSeries = '(SELECT sku_id, warehouse_id FROM merge_changes WHERE created)'
   }
 
   // The changes are in key order, which a scan returns, so both inserts below walk the primary keys' B-trees in
@@ -274,6 +273,6 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     truncated,
     historyRows: history.rowCount ?? 0,
     // The refresh's window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
-    forecastRefresh: hadProducts ? { now: syncedAt, seriesWithoutPast: newSeries, touched: `(SELECT product_id FROM ${changes} c)` } : null
+    forecastRefresh: hadProducts ? { now: syncedAt, touched: `(SELECT product_id FROM ${changes} c)` } : null
   }
 }
