@@ -214,8 +214,9 @@ export const stockLevels = pgTable(
     inWayToClient: integer('in_way_to_client').notNull().default(0),
     inWayFromClient: integer('in_way_from_client').notNull().default(0),
     /**
-     * The time of the series' first history row, as `updated_at` is of its last: together they tell the forecast
-     * which series cannot have a rate without reading their history (see refreshForecasts).
+     * The time of the series' first observation, as `updated_at` is of its latest (the level's own figures):
+     * together they tell the forecast which series cannot have a rate without reading their history (see
+     * refreshForecasts).
      */
     createdAt: createdAt(),
     updatedAt: updatedAt()
@@ -230,9 +231,12 @@ export const stockLevels = pgTable(
 )
 
 /**
- * One row per level change, stamped with the sync that saw it; an unchanged level adds nothing. No foreign keys: see
- * `products`. Its one index is the series' (a level's) own: a product's history is read through the product's levels,
- * a range of this key each, so a row carries no product and a sync writes one index entry per row, not two.
+ * A level's past: the observations its series went through before the current one, which is the level itself (its
+ * figures at its `updated_at`). A sync that changes a level moves the superseded figures here, stamped with the time
+ * of the sync that saw them; an unchanged level adds nothing, and a new one nothing either, so a first sync writes no
+ * history at all. A series' observations are its history rows and then its level. No foreign keys: see `products`.
+ * Its one index is the series' (a level's) own: a product's history is read through the product's levels, a range of
+ * this key each, so a row carries no product and a sync writes one index entry per row, not two.
  */
 export const stockHistory = pgTable(
   'stock_history',
@@ -244,8 +248,7 @@ export const stockHistory = pgTable(
     reserved: integer('reserved').notNull(),
     inWayToClient: integer('in_way_to_client').notNull(),
     inWayFromClient: integer('in_way_from_client').notNull(),
-    recordedAt: ts('recorded_at').notNull(),
-    syncJobId: uuid('sync_job_id')
+    recordedAt: ts('recorded_at').notNull()
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.skuId, t.warehouseId, t.recordedAt] })]
 )

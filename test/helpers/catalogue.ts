@@ -21,8 +21,9 @@ export interface HistorySeed extends LevelSeed {
 export interface StockSeed extends LevelSeed {
   /** A warehouse's external id; warehouses not listed in `CatalogueSeed.warehouses` are created as FBO. */
   warehouse: string
+  /** The time of the level's figures, its series' latest observation; default: now. */
   updatedAt?: Date
-  /** Rows of `stock_history`, oldest first; none unless given. */
+  /** Rows of `stock_history`: the observations before the level's own, oldest first; none unless given. */
   history?: HistorySeed[]
 }
 
@@ -150,8 +151,8 @@ export async function seedCatalogue(db: Database, tenantId: string, seed: Catalo
           warehouseId: l.warehouseId,
           productId: l.productId,
           ...figures(l),
-          // The sync's invariant: a level was created with its first history row.
-          ...(l.history?.[0] ? { createdAt: l.history[0].at } : {}),
+          // The sync's invariant: a level was created with its series' first observation.
+          ...(l.history?.[0] ? { createdAt: l.history[0].at } : l.updatedAt ? { createdAt: l.updatedAt } : {}),
           ...(l.updatedAt ? { updatedAt: l.updatedAt } : {})
         }))
       )

@@ -21,23 +21,31 @@ const windowParams = (now: Date | undefined) => {
 }
 
 /**
- * The observations of the series of level `lv` (a row with sku_id and warehouse_id) that the forecast uses: the
- * last row at or before the window's start, then every row inside the window, in time order. Both parts are
- * index range scans on the history's primary key, however long the history grows.
+ * The observations of the series of level `lv` (a row with sku_id, warehouse_id, quantity and updated_at) that the
+ * forecast uses: the last one at or before the window's start, then every one inside the window, in time order. A
+ * series' observations are its history rows and then the level itself, the latest; the history parts are index range
+ * scans on its primary key, however long it grows.
  */
 const seriesObservations = (tenantId: string) => sql`
-  (SELECT h.recorded_at, h.quantity
-     FROM stock_history h
-    WHERE h.tenant_id = ${tenantId} AND h.sku_id = lv.sku_id AND h.warehouse_id = lv.warehouse_id
-      AND h.recorded_at <= params.start
-    ORDER BY h.recorded_at DESC
+  (SELECT o.recorded_at, o.quantity
+     FROM ((SELECT lv.updated_at AS recorded_at, lv.quantity WHERE lv.updated_at <= params.start)
+           UNION ALL
+           (SELECT h.recorded_at, h.quantity
+              FROM stock_history h
+             WHERE h.tenant_id = ${tenantId} AND h.sku_id = lv.sku_id AND h.warehouse_id = lv.warehouse_id
+               AND h.recorded_at <= params.start
+             ORDER BY h.recorded_at DESC
+             LIMIT 1)) o
+    ORDER BY o.recorded_at DESC
     LIMIT 1)
   UNION ALL
   (SELECT h.recorded_at, h.quantity
      FROM stock_history h
     WHERE h.tenant_id = ${tenantId} AND h.sku_id = lv.sku_id AND h.warehouse_id = lv.warehouse_id
       AND h.recorded_at > params.start AND h.recorded_at <= params.now
-    ORDER BY h.recorded_at)`
+    ORDER BY h.recorded_at)
+  UNION ALL
+  (SELECT lv.updated_at, lv.quantity WHERE lv.updated_at > params.start AND lv.updated_at <= params.now)`
 
 export interface RefreshOptions {
   /** Only these products; default: all the tenant's. */
@@ -73,10 +81,10 @@ export async function refreshForecasts(tx: Db, tenantId: string, options: Refres
     series AS (
       SELECT lv.product_id, lv.quantity,
              -- A scalar subquery inside CASE runs only for the rows that reach it. A level's created_at and
-             -- updated_at are its first and last history rows' times, which tell without reading the history the
-             -- series that have no rate: those unchanged since the window opened (their one observation is the
-             -- opening level), those never changed (one observation) and those less than a day old, as are all of
-             -- a sync's new levels.
+             -- updated_at are its series' first and latest observations' times, which tell without reading the
+             -- history the series that have no rate: those unchanged since the window opened (their one observation
+             -- is the opening level), those never changed (one observation) and those less than a day old, as are
+             -- all of a sync's new levels.
              CASE WHEN lv.updated_at <= params.start OR lv.updated_at = lv.created_at
                        OR lv.created_at > params.now - interval '1 day' THEN NULL ELSE (
                SELECT CASE WHEN s.observations < 2 OR params.now - greatest(s.first_at, params.start) < interval '1 day' THEN NULL
@@ -140,7 +148,7 @@ export async function findProductObservations(tx: Db, tenantId: string, productI
     sql`
       WITH params AS (${windowParams(undefined)}),
       levels AS (
-        SELECT l.sku_id, l.warehouse_id FROM stock_levels l WHERE l.tenant_id = ${tenantId} AND l.product_id = ${productId}
+        SELECT l.sku_id, l.warehouse_id, l.quantity, l.updated_at FROM stock_levels l WHERE l.tenant_id = ${tenantId} AND l.product_id = ${productId}
       )
       SELECT lv.sku_id, lv.warehouse_id, o.recorded_at, o.quantity, params.now
         FROM levels lv

@@ -233,11 +233,19 @@ export interface HistoryRange {
 }
 
 /**
- * Up to `limit` history rows of a product, newest first, within the range (both ends included): the rows of each of
- * its levels' series, a range of the history's key each. A SKU moved to another product takes its series along.
+ * Up to `limit` observations of a product's stock, newest first, within the range (both ends included): its levels'
+ * history rows, a range of the history's key each, and the levels themselves, each its series' latest observation. A
+ * SKU moved to another product takes its series along.
  */
 export async function listHistory(tx: Db, tenantId: string, productId: string, range: HistoryRange, limit: number) {
-  return tx
+  const inRange = (column: typeof stockHistory.recordedAt | typeof stockLevels.updatedAt) =>
+    sql`${column} BETWEEN ${range.from.toISOString()}::timestamptz AND ${range.to.toISOString()}::timestamptz`
+  const productLevels = and(
+    eq(stockLevels.tenantId, tenantId),
+    eq(stockLevels.productId, productId),
+    range.warehouseId ? eq(stockLevels.warehouseId, range.warehouseId) : undefined
+  )
+  const past = tx
     .select({
       recordedAt: stockHistory.recordedAt,
       warehouseId: stockHistory.warehouseId,
@@ -254,16 +262,22 @@ export async function listHistory(tx: Db, tenantId: string, productId: string, r
         eq(stockHistory.tenantId, stockLevels.tenantId),
         eq(stockHistory.skuId, stockLevels.skuId),
         eq(stockHistory.warehouseId, stockLevels.warehouseId),
-        sql`${stockHistory.recordedAt} BETWEEN ${range.from.toISOString()}::timestamptz AND ${range.to.toISOString()}::timestamptz`
+        inRange(stockHistory.recordedAt)
       )
     )
-    .where(
-      and(
-        eq(stockLevels.tenantId, tenantId),
-        eq(stockLevels.productId, productId),
-        range.warehouseId ? eq(stockLevels.warehouseId, range.warehouseId) : undefined
-      )
-    )
-    .orderBy(desc(stockHistory.recordedAt), asc(stockHistory.warehouseId), asc(stockHistory.skuId))
-    .limit(limit)
+    .where(productLevels)
+  const current = tx
+    .select({
+      recordedAt: stockLevels.updatedAt,
+      warehouseId: stockLevels.warehouseId,
+      skuId: stockLevels.skuId,
+      quantity: stockLevels.quantity,
+      reserved: stockLevels.reserved,
+      inWayToClient: stockLevels.inWayToClient,
+      inWayFromClient: stockLevels.inWayFromClient
+    })
+    .from(stockLevels)
+    .where(and(productLevels, inRange(stockLevels.updatedAt)))
+  // A set operation is ordered by its output columns, named after the first part's.
+  return past.unionAll(current).orderBy(sql`recorded_at DESC, warehouse_id, sku_id`).limit(limit)
 }

@@ -6,7 +6,6 @@ import type { Staging } from './staging.js'
 
 export interface MergeInput {
   tenantId: string
-  syncJobId: string
   /** Marketplaces this sync read completely: only their products may be archived and their levels zeroed. */
   marketplaces: string[]
   /** The plan's product quota; null = unlimited. Products beyond it, in external-id order, are not stored. */
@@ -19,6 +18,7 @@ export interface MergeInput {
 export interface MergeResult {
   products: number
   truncated: boolean
+  /** Superseded levels moved to the history. */
   historyRows: number
   /**
    * What the forecast refresh that must follow in the same transaction reads (a relation valid until it ends): the
@@ -47,9 +47,9 @@ const orderedId = (prefix: string, ordinal: string) => `('${prefix}' || lpad(to_
 
 /**
  * Turns what a sync staged into the tenant's catalogue, inside the caller's (single) transaction: set-based
- * statements only, so readers see either the previous picture or the complete new one. Levels that changed (or
- * vanished, counted as zero) get one history row stamped with the sync time; an unchanged level gets none, so a
- * repeated sync adds no history.
+ * statements only, so readers see either the previous picture or the complete new one. A level that changed (or
+ * vanished, counted as zero) takes the sync's figures and time, and its superseded ones become a history row; an
+ * unchanged level gets none, so a repeated sync adds no history.
  */
 export async function mergeStaged(tx: Db, raw: SqlExecutor, input: MergeInput): Promise<MergeResult> {
   return withSettings(tx, FRESH_ROWS_SETTINGS, () => merge(raw, input))
@@ -205,20 +205,23 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     [tenantId]
   )
 
-  // A tenant without levels (a first sync) has nothing to compare with: every level is new.
+  // A tenant without levels (a first sync) has nothing to compare with: every level is new, and has no past.
   let changes = '(SELECT *, true AS created FROM merge_levels)'
+  let historyRows = 0
   if (hadLevels) {
+    // Each change with the figures it supersedes (`was_…`, seen at `was_at`), which become history.
     await raw.query(
       `CREATE TEMP TABLE merge_changes ON COMMIT DROP AS
          SELECT n.sku_id, n.warehouse_id, n.product_id, n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client,
-                l.sku_id IS NULL AS created
+                l.sku_id IS NULL AS created, l.quantity AS was_quantity, l.reserved AS was_reserved,
+                l.in_way_to_client AS was_in_way_to_client, l.in_way_from_client AS was_in_way_from_client, l.updated_at AS was_at
            FROM merge_levels n
            LEFT JOIN stock_levels l ON l.tenant_id = $1 AND l.sku_id = n.sku_id AND l.warehouse_id = n.warehouse_id
           WHERE l.sku_id IS NULL
              OR (l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client)
                 IS DISTINCT FROM (n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client)
          UNION ALL
-         SELECT l.sku_id, l.warehouse_id, l.product_id, 0, 0, 0, 0, false
+         SELECT l.sku_id, l.warehouse_id, l.product_id, 0, 0, 0, 0, false, l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client, l.updated_at
            FROM stock_levels l
            JOIN warehouses w ON w.id = l.warehouse_id
           WHERE l.tenant_id = $1 AND w.marketplace_type = ANY($2::text[])
@@ -228,16 +231,18 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
       [tenantId, marketplaces]
     )
     changes = 'merge_changes'
+    // The changes are in key order, which a scan returns, so this insert and the levels' walk the primary keys'
+    // B-trees in order. A level's time is later than any of its history rows', so the row it leaves is new.
+    const history = await raw.query(
+      `INSERT INTO stock_history (tenant_id, sku_id, warehouse_id, quantity, reserved, in_way_to_client, in_way_from_client, recorded_at)
+       SELECT $1::uuid, sku_id, warehouse_id, was_quantity, was_reserved, was_in_way_to_client, was_in_way_from_client, was_at
+         FROM merge_changes
+        WHERE NOT created`,
+      [tenantId]
+    )
+    historyRows = history.rowCount ?? 0
   }
 
-  // The changes are in key order, which a scan returns, so both inserts below walk the primary keys' B-trees in
-  // order. History rows are keyed by the sync's stamp, which no earlier merge of the tenant can have used.
-  const history = await raw.query(
-    `INSERT INTO stock_history (tenant_id, sku_id, warehouse_id, quantity, reserved, in_way_to_client, in_way_from_client, recorded_at, sync_job_id)
-     SELECT $1::uuid, sku_id, warehouse_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz, $3::uuid
-       FROM ${changes} c`,
-    [tenantId, at, input.syncJobId]
-  )
   await raw.query(
     `INSERT INTO stock_levels (tenant_id, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, created_at, updated_at)
      SELECT $1::uuid, sku_id, warehouse_id, product_id, quantity, reserved, in_way_to_client, in_way_from_client, $2::timestamptz, $2::timestamptz
@@ -271,7 +276,7 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
   return {
     products: kept,
     truncated,
-    historyRows: history.rowCount ?? 0,
+    historyRows,
     // The refresh's window ends at the sync's own stamp, so the rows just written are inside it whatever the DB clock says.
     forecastRefresh: hadProducts ? { now: syncedAt, touched: `(SELECT product_id FROM ${changes} c)` } : null
   }

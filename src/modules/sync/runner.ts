@@ -160,7 +160,7 @@ export class SyncRunner {
       const mergeStart = performance.now()
       const result = await writeTenant({ db, cache: this.deps.cache }, tenantId, async (tx, raw) => {
         const syncedAt = new Date()
-        const merged = await mergeStaged(tx, raw, { tenantId, syncJobId, marketplaces: synced, productLimit: limit, syncedAt, staging })
+        const merged = await mergeStaged(tx, raw, { tenantId, marketplaces: synced, productLimit: limit, syncedAt, staging })
         phases.merge = since(mergeStart)
         const forecastStart = performance.now()
         if (merged.forecastRefresh) await refreshForecasts(tx, tenantId, merged.forecastRefresh)

@@ -232,7 +232,7 @@ describe('stock alerts', () => {
           { externalId: 'a', stock: [{ warehouse: 'w', quantity: 12 }] },
           { externalId: 'b', stock: [{ warehouse: 'w', quantity: 30 }] },
           // 100 → 40 over ten days: six a day, 6.7 days left.
-          { externalId: 'c', stock: [{ warehouse: 'w', quantity: 40, history: [{ at: daysAgo(10), quantity: 100 }, { at: daysAgo(0.001), quantity: 40 }] }] }
+          { externalId: 'c', stock: [{ warehouse: 'w', quantity: 40, updatedAt: daysAgo(0.001), history: [{ at: daysAgo(10), quantity: 100 }] }] }
         ]
       })
       const lowNames = async () => {

@@ -8,13 +8,14 @@ import { daysAgo, seedCatalogue, type StockSeed } from '../../helpers/catalogue.
 
 const NOW = new Date(Date.now() - 3_600_000)
 const at = (days: number) => daysAgo(days, NOW)
-/** A stock seed whose level is the last point of its history, value and time, as the sync leaves it. */
+/** A stock seed whose level is the last of its observations, value and time, the earlier ones its history, as the sync leaves it. */
 const stock = (warehouse: string, ...points: Array<[number, number]>): StockSeed => ({
   warehouse,
   quantity: points.at(-1)![1],
   updatedAt: at(points.at(-1)![0]),
-  history: points.map(([days, quantity]) => ({ at: at(days), quantity }))
+  history: points.slice(0, -1).map(([days, quantity]) => ({ at: at(days), quantity }))
 })
+const observations = (level: StockSeed) => [...level.history!, { at: level.updatedAt!, quantity: level.quantity }].map((h) => ({ recordedAt: h.at, quantity: h.quantity }))
 
 /** The hand-made histories of the unit tests, one product each (two warehouses for `split`). */
 const CASES: Record<string, StockSeed[]> = {
@@ -60,7 +61,7 @@ describe('forecast repository', () => {
   describe('refreshForecasts', () => {
     it.each(Object.keys(CASES))('should store what the forecast functions compute for the %s history', async (name) => {
       const expected = combineForecasts(
-        CASES[name]!.map((level) => ({ stock: level.quantity, forecast: forecastSeries(level.history!.map((h) => ({ recordedAt: h.at, quantity: h.quantity })), NOW) }))
+        CASES[name]!.map((level) => ({ stock: level.quantity, forecast: forecastSeries(observations(level), NOW) }))
       )
       const row = await stored(ids[name]!)
       expect(row.totalStock).toBe(CASES[name]!.reduce((sum, level) => sum + level.quantity, 0))

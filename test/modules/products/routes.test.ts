@@ -332,11 +332,11 @@ describe('products', () => {
               size: 'S',
               barcodes: ['111'],
               stock: [
-                { warehouse: 'kazan', quantity: 80, reserved: 2, inWayToClient: 3, inWayFromClient: 1, history: [{ at: daysAgo(10), quantity: 100 }, { at: daysAgo(0.001), quantity: 80 }] },
-                { warehouse: 'tula', quantity: 5, history: [{ at: daysAgo(0.5), quantity: 5 }] }
+                { warehouse: 'kazan', quantity: 80, reserved: 2, inWayToClient: 3, inWayFromClient: 1, updatedAt: daysAgo(0.001), history: [{ at: daysAgo(10), quantity: 100 }] },
+                { warehouse: 'tula', quantity: 5, updatedAt: daysAgo(0.5) }
               ]
             },
-            { externalId: 'shirt-m', size: 'M', barcodes: ['222'], stock: [{ warehouse: 'kazan', quantity: 20, history: [{ at: daysAgo(10), quantity: 30 }, { at: daysAgo(0.001), quantity: 20 }] }] }
+            { externalId: 'shirt-m', size: 'M', barcodes: ['222'], stock: [{ warehouse: 'kazan', quantity: 20, updatedAt: daysAgo(0.001), history: [{ at: daysAgo(10), quantity: 30 }] }] }
           ]
         }
       ])
@@ -441,8 +441,17 @@ describe('products', () => {
         {
           externalId: 'p',
           stock: [
-            { warehouse: 'kazan', quantity: 7, history: [40, 20, 10, 1].map((d) => ({ at: at(d), quantity: d, reserved: 1, inWayToClient: 2, inWayFromClient: 3 })) },
-            { warehouse: 'tula', quantity: 3, history: [{ at: at(5), quantity: 3 }] }
+            // Each level is its series' latest observation, the history the ones before.
+            {
+              warehouse: 'kazan',
+              quantity: 1,
+              reserved: 1,
+              inWayToClient: 2,
+              inWayFromClient: 3,
+              updatedAt: at(1),
+              history: [40, 20, 10].map((d) => ({ at: at(d), quantity: d, reserved: 1, inWayToClient: 2, inWayFromClient: 3 }))
+            },
+            { warehouse: 'tula', quantity: 3, updatedAt: at(5) }
           ]
         }
       ])

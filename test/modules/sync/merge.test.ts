@@ -58,7 +58,7 @@ async function sync(reads: Read[]): Promise<void> {
     })
     await session.tenant(tenantId, async (tx, raw) => {
       const syncedAt = new Date()
-      const merged = await mergeStaged(tx, raw, { tenantId, syncJobId: randomUUID(), marketplaces: ['wildberries'], productLimit: null, syncedAt, staging })
+      const merged = await mergeStaged(tx, raw, { tenantId, marketplaces: ['wildberries'], productLimit: null, syncedAt, staging })
       if (merged.forecastRefresh) await refreshForecasts(tx, tenantId, merged.forecastRefresh)
       await staging.drop(raw)
     })
@@ -90,7 +90,7 @@ describe('merging a sync', () => {
         { product: '1', total_stock: 5 },
         { product: '2', total_stock: 3 }
       ],
-      history: 2
+      history: 0
     })
 
     await sync([{ products: [product('1', []), product('2', ['11', '22'])], stocks: [stock('11', 5), stock('22', 3)] }])
@@ -104,7 +104,7 @@ describe('merging a sync', () => {
         { product: '2', total_stock: 8 }
       ],
       // No level changed, so no history row was added.
-      history: 2
+      history: 0
     })
   })
 
@@ -148,26 +148,37 @@ describe('merging a sync', () => {
     expect(after['9']).toBe(before['9'])
   })
 
-  it('should stamp a level with the times of its first and its last history rows', async () => {
-    const level = () =>
+  it('should keep a level’s figures as its latest observation and move those it supersedes to the history', async () => {
+    const series = () =>
       db.tenant(tenantId, async (_tx, raw) => {
-        const { rows } = await raw.query<{ created: string; updated: string; first: string; last: string }>(
-          `SELECT l.created_at::text AS created, l.updated_at::text AS updated, min(h.recorded_at)::text AS first, max(h.recorded_at)::text AS last
-             FROM stock_levels l JOIN skus s ON s.id = l.sku_id
-             JOIN stock_history h ON h.sku_id = l.sku_id AND h.warehouse_id = l.warehouse_id
-            WHERE s.external_id = '1010' GROUP BY l.created_at, l.updated_at`
+        const level = await raw.query<{ created: string; updated: string; quantity: number }>(
+          `SELECT l.created_at::text AS created, l.updated_at::text AS updated, l.quantity
+             FROM stock_levels l JOIN skus s ON s.id = l.sku_id WHERE s.external_id = '1010'`
         )
-        return rows[0]!
+        const history = await raw.query<{ at: string; quantity: number }>(
+          `SELECT h.recorded_at::text AS at, h.quantity
+             FROM stock_history h JOIN skus s ON s.id = h.sku_id WHERE s.external_id = '1010' ORDER BY h.recorded_at`
+        )
+        return { level: level.rows[0]!, history: history.rows }
       })
     const catalogue = [product('10', ['1010'])]
     await sync([{ products: catalogue, stocks: [stock('1010', 7)] }])
-    const created = await level()
-    expect(created.created).toBe(created.first)
-    expect(created.updated).toBe(created.first)
+    const first = await series()
+    expect(first.level).toEqual({ created: first.level.updated, updated: first.level.updated, quantity: 7 })
+    expect(first.history).toEqual([])
+    await sync([{ products: catalogue, stocks: [stock('1010', 7)] }])
+    expect(await series()).toEqual(first)
     await sync([{ products: catalogue, stocks: [stock('1010', 6)] }])
-    const changed = await level()
-    expect(changed.created).toBe(created.created)
-    expect(changed.updated).toBe(changed.last)
-    expect(changed.last > changed.first).toBe(true)
+    const changed = await series()
+    expect(changed.level.created).toBe(first.level.created)
+    expect(changed.level.updated > first.level.updated).toBe(true)
+    expect(changed.level.quantity).toBe(6)
+    expect(changed.history).toEqual([{ at: first.level.updated, quantity: 7 }])
+    // Gone from the marketplace: zero from now on, the last figures seen kept.
+    await sync([{ products: catalogue, stocks: [] }])
+    const vanished = await series()
+    expect(vanished.level.quantity).toBe(0)
+    expect(vanished.history).toEqual([{ at: first.level.updated, quantity: 7 }, { at: changed.level.updated, quantity: 6 }])
   })
+
 })
