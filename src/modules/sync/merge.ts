@@ -138,15 +138,16 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
     [tenantId]
   )
   if (hadProducts) {
-    await raw.query(
+    const changedSkus = await raw.query(
       `UPDATE skus x SET product_id = m.product_id, size = m.size, barcodes = m.barcodes
          FROM merge_skus m
         WHERE x.tenant_id = $1 AND x.id = m.id AND NOT m.created AND m.changed`,
       [tenantId]
     )
     // A SKU the marketplace moved to another product takes its levels along, changed or not: products' totals are
-    // summed from the levels. Moving is not a change of stock, so it writes no history.
-    if (hadLevels) {
+    // summed from the levels. Moving is not a change of stock, so it writes no history. Usually no SKU changed, and
+    // the join that finds none cost 0.25 s at 500,000 levels.
+    if (hadLevels && (changedSkus.rowCount ?? 0) > 0) {
       await raw.query(
         `UPDATE stock_levels l SET product_id = m.product_id
            FROM merge_skus m
@@ -209,24 +210,25 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
   let changes = '(SELECT *, true AS created FROM merge_levels)'
   let historyRows = 0
   if (hadLevels) {
-    // Each change with the figures it supersedes (`was_…`, seen at `was_at`), which become history.
+    // Each change with the figures it supersedes (`was_…`, seen at `was_at`), which become history: levels read
+    // that are new or differ, and levels of the synced marketplaces not read at all (vanished, now zero) unless
+    // already zero. One join finds both: the staged levels are all of those marketplaces' warehouses.
     await raw.query(
       `CREATE TEMP TABLE merge_changes ON COMMIT DROP AS
-         SELECT n.sku_id, n.warehouse_id, n.product_id, n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client,
+         SELECT coalesce(n.sku_id, l.sku_id) AS sku_id, coalesce(n.warehouse_id, l.warehouse_id) AS warehouse_id,
+                coalesce(n.product_id, l.product_id) AS product_id, coalesce(n.quantity, 0) AS quantity,
+                coalesce(n.reserved, 0) AS reserved, coalesce(n.in_way_to_client, 0) AS in_way_to_client,
+                coalesce(n.in_way_from_client, 0) AS in_way_from_client,
                 l.sku_id IS NULL AS created, l.quantity AS was_quantity, l.reserved AS was_reserved,
                 l.in_way_to_client AS was_in_way_to_client, l.in_way_from_client AS was_in_way_from_client, l.updated_at AS was_at
            FROM merge_levels n
-           LEFT JOIN stock_levels l ON l.tenant_id = $1 AND l.sku_id = n.sku_id AND l.warehouse_id = n.warehouse_id
-          WHERE l.sku_id IS NULL
-             OR (l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client)
-                IS DISTINCT FROM (n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client)
-         UNION ALL
-         SELECT l.sku_id, l.warehouse_id, l.product_id, 0, 0, 0, 0, false, l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client, l.updated_at
-           FROM stock_levels l
-           JOIN warehouses w ON w.id = l.warehouse_id
-          WHERE l.tenant_id = $1 AND w.marketplace_type = ANY($2::text[])
-            AND (l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client) <> (0, 0, 0, 0)
-            AND NOT EXISTS (SELECT 1 FROM merge_levels n WHERE n.sku_id = l.sku_id AND n.warehouse_id = l.warehouse_id)
+           FULL JOIN (SELECT l.* FROM stock_levels l JOIN warehouses w ON w.id = l.warehouse_id
+                       WHERE l.tenant_id = $1 AND w.tenant_id = $1 AND w.marketplace_type = ANY($2::text[])) l
+             ON l.sku_id = n.sku_id AND l.warehouse_id = n.warehouse_id
+          WHERE CASE WHEN n.sku_id IS NULL THEN (l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client) <> (0, 0, 0, 0)
+                     ELSE l.sku_id IS NULL
+                          OR (l.quantity, l.reserved, l.in_way_to_client, l.in_way_from_client)
+                             IS DISTINCT FROM (n.quantity, n.reserved, n.in_way_to_client, n.in_way_from_client) END
           ORDER BY sku_id, warehouse_id`,
       [tenantId, marketplaces]
     )
