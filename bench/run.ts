@@ -240,8 +240,10 @@ async function measureSync(token: string): Promise<Omit<SyncedCatalogue, 'apiKey
   const started = performance.now()
   const accepted = await api<{ status_url: string }>(base, 'POST', '/api/v1/products/sync', token)
   let job: { status: string; progress: { stock_rows: number }; error: unknown }
+  // Polled often enough that the poll adds little to a short sync's time (10 ms on average; 50 at 100 ms, 4 % of a
+  // 10,000-product sync), and rarely enough that the polls cost nothing measurable.
   do {
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((r) => setTimeout(r, 20))
     job = await api(base, 'GET', accepted.status_url, token)
   } while (job.status === 'queued' || job.status === 'running')
   const seconds = (performance.now() - started) / 1000
