@@ -233,8 +233,9 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
       [tenantId, marketplaces]
     )
     changes = 'merge_changes'
-    // The changes are in key order, which a scan returns, so this insert and the levels' walk the primary keys'
-    // B-trees in order. A level's time is later than any of its history rows', so the row it leaves is new.
+    // The changes are in the history's key order (SKU, warehouse), which a scan returns, so this insert walks its
+    // B-tree in order; new SKUs' ids ascend with their products', so the new levels below are in their key order
+    // too. A level's time is later than any of its history rows', so the row it leaves is new.
     const history = await raw.query(
       `INSERT INTO stock_history (tenant_id, sku_id, warehouse_id, quantity, reserved, in_way_to_client, in_way_from_client, recorded_at)
        SELECT $1::uuid, sku_id, warehouse_id, was_quantity, was_reserved, was_in_way_to_client, was_in_way_from_client, was_at
