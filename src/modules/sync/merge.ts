@@ -70,11 +70,13 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
   const hadLevels = before?.levels ?? true
 
   // The products kept: the latest staged copy of each, the first `productLimit` in external-id order, each with its
-  // stored id or a new one (ascending in that order).
+  // stored id or a new one (ascending in that order), and whether it differs from the stored one.
   const keptRows = await raw.query(
     `CREATE TEMP TABLE merge_kept ON COMMIT DROP AS
        SELECT d.marketplace_type, d.external_id, d.vendor_code, d.name, d.brand, d.category, d.barcodes, d.search_text,
-              coalesce(p.id, ${orderedId(orderedIdPrefix(syncedAt), 'd.n')}) AS id, p.id IS NULL AS created
+              coalesce(p.id, ${orderedId(orderedIdPrefix(syncedAt), 'd.n')}) AS id, p.id IS NULL AS created,
+              p.id IS NOT NULL AND (p.vendor_code, p.name, p.brand, p.category, p.barcodes, p.archived)
+                                   IS DISTINCT FROM (d.vendor_code, d.name, d.brand, d.category, d.barcodes, false) AS changed
          FROM (SELECT u.*, lower(concat_ws(' ', u.name, u.vendor_code, array_to_string(u.barcodes, ' '))) AS search_text,
                       row_number() OVER (ORDER BY u.marketplace_type, u.external_id) AS n
                  FROM (SELECT DISTINCT ON (marketplace_type, external_id) marketplace_type, external_id, vendor_code, name, brand, category, barcodes
@@ -105,16 +107,19 @@ async function merge(raw: SqlExecutor, input: MergeInput): Promise<MergeResult> 
   )
 
   if (hadProducts) {
-    await raw.query(
-      `UPDATE products p
-          SET vendor_code = k.vendor_code, name = k.name, brand = k.brand, category = k.category, barcodes = k.barcodes,
-              search_text = k.search_text, archived = false, archived_at = NULL, updated_at = $2::timestamptz
-         FROM merge_kept k
-        WHERE p.tenant_id = $1 AND p.id = k.id AND NOT k.created
-          AND (p.vendor_code, p.name, p.brand, p.category, p.barcodes, p.archived)
-              IS DISTINCT FROM (k.vendor_code, k.name, k.brand, k.category, k.barcodes, false)`,
-      [tenantId, at]
-    )
+    // Usually none changed (a scheduled sync of an unchanged catalogue), and the join that found none took 0.17 s at
+    // 100,000 products.
+    const [some] = (await raw.query<{ changed: boolean }>('SELECT EXISTS (SELECT 1 FROM merge_kept WHERE changed) AS changed')).rows
+    if (some!.changed) {
+      await raw.query(
+        `UPDATE products p
+            SET vendor_code = k.vendor_code, name = k.name, brand = k.brand, category = k.category, barcodes = k.barcodes,
+                search_text = k.search_text, archived = false, archived_at = NULL, updated_at = $2::timestamptz
+           FROM merge_kept k
+          WHERE p.tenant_id = $1 AND p.id = k.id AND k.changed`,
+        [tenantId, at]
+      )
+    }
     await raw.query(
       `UPDATE products p SET archived = true, archived_at = $3::timestamptz, updated_at = $3::timestamptz
         WHERE p.tenant_id = $1 AND p.marketplace_type = ANY($2::text[]) AND NOT p.archived
