@@ -23,20 +23,19 @@ const windowParams = (now: Date | undefined) => {
 /**
  * The observations of the series of level `lv` (a row with sku_id, warehouse_id, quantity and updated_at) that the
  * forecast uses: the last one at or before the window's start, then every one inside the window, in time order. A
- * series' observations are its history rows and then the level itself, the latest; the history parts are index range
- * scans on its primary key, however long it grows.
+ * series' observations are its history rows and then the level itself, the latest, so a level from before the window
+ * is its opening observation and the only one; the history parts are index range scans on its primary key, however
+ * long it grows.
  */
 const seriesObservations = (tenantId: string) => sql`
-  (SELECT o.recorded_at, o.quantity
-     FROM ((SELECT lv.updated_at AS recorded_at, lv.quantity WHERE lv.updated_at <= params.start)
-           UNION ALL
-           (SELECT h.recorded_at, h.quantity
-              FROM stock_history h
-             WHERE h.tenant_id = ${tenantId} AND h.sku_id = lv.sku_id AND h.warehouse_id = lv.warehouse_id
-               AND h.recorded_at <= params.start
-             ORDER BY h.recorded_at DESC
-             LIMIT 1)) o
-    ORDER BY o.recorded_at DESC
+  (SELECT lv.updated_at AS recorded_at, lv.quantity WHERE lv.updated_at <= params.start)
+  UNION ALL
+  (SELECT h.recorded_at, h.quantity
+     FROM stock_history h
+    WHERE lv.updated_at > params.start
+      AND h.tenant_id = ${tenantId} AND h.sku_id = lv.sku_id AND h.warehouse_id = lv.warehouse_id
+      AND h.recorded_at <= params.start
+    ORDER BY h.recorded_at DESC
     LIMIT 1)
   UNION ALL
   (SELECT h.recorded_at, h.quantity

@@ -125,6 +125,11 @@ describe('forecast repository', () => {
       expect(series[0]!.observations.map((o) => o.quantity)).toEqual([100, 86])
     })
 
+    it('should return a level from before the window as its series’ one observation', async () => {
+      const { series } = await t.app.db.tenant(owner.tenantId, (tx) => findProductObservations(tx, owner.tenantId, ids.unchangedInWindow!))
+      expect(series[0]!.observations).toEqual([{ recordedAt: at(20), quantity: 100 }])
+    })
+
     it('should return every series of a product', async () => {
       const { series } = await t.app.db.tenant(owner.tenantId, (tx) => findProductObservations(tx, owner.tenantId, ids.split!))
       expect(series.map((s) => s.observations.length).sort()).toEqual([1, 2, 2])

@@ -180,5 +180,4 @@ describe('merging a sync', () => {
     expect(vanished.level.quantity).toBe(0)
     expect(vanished.history).toEqual([{ at: first.level.updated, quantity: 7 }, { at: changed.level.updated, quantity: 6 }])
   })
-
 })
